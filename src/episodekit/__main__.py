@@ -1,0 +1,3 @@
+from episodekit.cli import main
+
+main()

@@ -1,0 +1,206 @@
+"""The small plain data model passed between the stages.
+
+summary text --ingest--> Document --narrate--> Script --speech--> Segment[]
+Segment[] --assemble--> Placement[] + episode.mp3 --subtitles--> Cue[] --bundle--> files
+
+Every type is a frozen dataclass. Times are integer milliseconds everywhere; engines convert
+their own units (edge-tts's 100 ns ticks, eSpeak's sample counts) once, at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+# "hant" is Traditional Chinese, "hans" Simplified. The script's characters follow the input.
+ChineseScript = Literal["hant", "hans"]
+
+# How long the silence after a segment is: sentence < paragraph < chapter; "end" is the last.
+PauseLevel = Literal["sentence", "paragraph", "chapter", "end"]
+
+
+# ---------------------------------------------------------------- document (ingest output)
+
+
+@dataclass(frozen=True)
+class Point:
+    """A bullet or numbered item. `label` is a bold lead-in ("革命性飛躍"), `children` nested items."""
+
+    text: str
+    label: str = ""
+    children: tuple[Point, ...] = ()
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker's turn in an interview transcript.
+
+    `speaker` is the label as written ("SA", "主持人", "Sam Altman"; "" when the line had no
+    prefix); `role` says who it is in the conversation.
+    """
+
+    text: str
+    speaker: str = ""
+    role: Literal["host", "guest"] = "guest"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A block quote or a quoted line, with its speaker when the summary names one."""
+
+    text: str
+    speaker: str = ""
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A plain paragraph of the summary."""
+
+    text: str
+
+
+Block = Point | Turn | Quote | Prose
+
+
+@dataclass(frozen=True)
+class Section:
+    """A chapter of the summary: a heading and the blocks under it (title may be "")."""
+
+    title: str
+    blocks: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A cleaned, parsed summary. Nothing in it is markup; every string is narratable text."""
+
+    title: str
+    sections: tuple[Section, ...]
+    script: ChineseScript = "hant"
+    source: str = ""  # the source link, for the description; never read aloud
+    links: tuple[str, ...] = ()  # every other URL found, for the description
+    guest: str = ""  # the main guest's name when known ("Sam Altman")
+    has_greeting: bool = False  # the summary brought its own "大家好，這裡是最佳拍檔…"
+    has_signoff: bool = False  # the summary brought its own "…我們下期再見"
+
+
+# ---------------------------------------------------------------- script (narrate output, user-edited)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of script.md: one unit of synthesis. `speaker` picks the voice profile."""
+
+    text: str
+    speaker: str = "narrator"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A `##` chapter of the script."""
+
+    title: str
+    paragraphs: tuple[Paragraph, ...]
+
+
+@dataclass(frozen=True)
+class Script:
+    """The narration script, as script.md holds it (front matter + chapters)."""
+
+    title: str
+    chapters: tuple[Chapter, ...]
+    source: str = ""
+    voice: str = "narrator"  # the default voice profile
+    script: ChineseScript = "hant"
+    summary: str = ""  # a one- or two-sentence description for the upload form
+    links: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- speech (engine output)
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word the engine spoke: its time within its segment, and the span of *script* text it
+    covers (`text[text_start:text_end]` of the segment's `text`, not of the respelled speech)."""
+
+    start_ms: int
+    end_ms: int
+    text_start: int
+    text_end: int
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """What an engine needs to know to speak: the engine's own voice name and prosody."""
+
+    engine: str  # "edge" | "offline"
+    voice: str  # "zh-CN-YunxiNeural" or an eSpeak voice such as "cmn"
+    rate: str = "+0%"
+    pitch: str = "+0Hz"
+    volume: str = "+0%"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One synthesized piece of the episode, in script order.
+
+    `text` is what the subtitles show (the script's text); `spoken` is what the engine was given
+    (the lexicon's respellings applied). `audio` is a WAV file: mono, 16-bit, 24 kHz.
+    """
+
+    index: int
+    chapter: int  # index into Script.chapters
+    paragraph: int  # index into that chapter's paragraphs
+    speaker: str
+    text: str
+    spoken: str
+    audio: Path
+    duration_ms: int
+    words: tuple[Word, ...]
+    voice: VoiceSettings
+    pause_after: PauseLevel = "paragraph"
+    from_cache: bool = False
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a segment sits in the finished episode."""
+
+    segment: Segment
+    start_ms: int
+
+    @property
+    def end_ms(self) -> int:
+        return self.start_ms + self.segment.duration_ms
+
+
+# ---------------------------------------------------------------- subtitles and bundle
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One subtitle cue; `lines` has one or two lines of text."""
+
+    start_ms: int
+    end_ms: int
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """A chapter of the finished episode (ID3 CHAP, YouTube chapters, manifest)."""
+
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class BuildStats:
+    synthesized: int = 0
+    from_cache: int = 0
+    wall_seconds: float = 0.0
+    engine: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # stage name -> seconds
