@@ -1,0 +1,231 @@
+"""The main job: a summary or a script in, a finished bundle out.
+
+This module only wires the stages together (ingest -> narrate -> speech -> assemble ->
+subtitles -> bundle) and decides which script a build uses. Every stage lives in its own module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from episodekit import assemble, bundle, narrate, scriptfile, speech, subtitles
+from episodekit.cache import SegmentCache, default_cache_dir
+from episodekit.errors import InputError
+from episodekit.files import write_text_atomic
+from episodekit.ingest import decode, load_document
+from episodekit.model import BuildStats, Script
+from episodekit.resources import find_dir
+from episodekit.tags import Tags
+from episodekit.voices import load_profiles
+
+# Beside script.md, the hash of the script episodekit last generated there. A script.md whose
+# hash differs was edited by its user: a later build keeps it rather than regenerating it.
+GENERATED_MARK = ".generated-script.sha256"
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    engine: str = "auto"
+    jobs: int | None = None
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    templates: Path | None = None
+    voices: Path | None = None
+    loudness_lufs: float = -16.0
+    subtitle_script: Literal["hans", "hant", "keep"] = "keep"
+    subtitle_lines: int = 1
+    music: assemble.Music | None = None
+    regenerate_script: bool = False
+    progress: bool | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    folder: Path
+    files: dict[str, Path]
+    duration_ms: int
+    chapters: int
+    cues: int
+    integrated_lufs: float
+    true_peak_dbtp: float
+    engine: str
+    stats: BuildStats
+    notes: tuple[str, ...] = field(default=())
+
+
+def output_folder(input_path: Path, out_root: Path | None = None) -> Path:
+    """out/<input file stem>/ — named after the file, never after text inside it.
+
+    A script.md given as input is built in the folder it sits in, next to its bundle.
+    """
+    if input_path.name == "script.md" and out_root is None:
+        return input_path.parent
+    return (out_root or Path("out")) / input_path.stem
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_input_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a folder, not a file") from None
+    except OSError as error:
+        raise InputError(path, f"cannot be read ({error.strerror})") from None
+    return decode(data, path)
+
+
+def generate_script(input_path: Path, templates: Path | None) -> Script:
+    """Narrate a summary file into a Script."""
+    document = load_document(input_path)
+    return narrate.narrate(document, find_dir("scripts", templates))
+
+
+def script_was_edited(script_path: Path) -> bool:
+    """True when script.md exists and is not the one episodekit last generated there."""
+    if not script_path.exists():
+        return False
+    mark = script_path.parent / GENERATED_MARK
+    if not mark.exists():
+        return True
+    current = _sha256(script_path.read_text(encoding="utf-8"))
+    return mark.read_text(encoding="utf-8").strip() != current
+
+
+def write_generated_script(script_path: Path, script: Script) -> str:
+    """Write a freshly generated script.md and remember its hash; returns the text."""
+    text = scriptfile.render_script(script)
+    write_text_atomic(script_path, text)
+    write_text_atomic(script_path.parent / GENERATED_MARK, _sha256(text) + "\n")
+    return text
+
+
+def resolve_script(
+    input_path: Path, folder: Path, options: BuildOptions, report: Report
+) -> tuple[Script, str]:
+    """The script this build speaks, and script.md's text.
+
+    A script file is used as it is. A summary is narrated, unless the folder already holds a
+    script.md its user edited: that one wins (their edits are never thrown away), with a note.
+    """
+    text = _read_input_text(input_path)
+    if scriptfile.is_script_text(text):
+        return scriptfile.parse_script(text, input_path), text
+    script_path = folder / "script.md"
+    if script_was_edited(script_path) and not options.regenerate_script:
+        report(
+            f"using your edited {script_path} (pass --regenerate-script to narrate "
+            f"{input_path.name} again)"
+        )
+        edited = script_path.read_text(encoding="utf-8")
+        return scriptfile.parse_script(edited, script_path), edited
+    script = generate_script(input_path, options.templates)
+    return script, write_generated_script(script_path, script)
+
+
+def build(
+    input_path: Path, options: BuildOptions, *, out_root: Path | None = None,
+    report: Report = lambda line: None,
+) -> BuildResult:
+    """Build the whole episode bundle for `input_path`."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    notes: list[str] = []
+
+    def note(line: str) -> None:
+        notes.append(line)
+        report(line)
+
+    folder = output_folder(input_path, out_root)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    tick = time.perf_counter()
+    script, script_text = resolve_script(input_path, folder, options, note)
+    timings["script"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    profiles = load_profiles(find_dir("voices", options.voices))
+    cache = SegmentCache(options.cache_dir or default_cache_dir(), enabled=options.use_cache)
+    spoken = speech.synthesize(
+        script,
+        profiles=profiles,
+        engine=options.engine,
+        cache=cache,
+        jobs=options.jobs,
+        progress=options.progress,
+        on_warning=note,
+    )
+    timings["synthesis"] = time.perf_counter() - tick
+
+    placements, total_ms = assemble.plan_timeline(spoken.segments, music=options.music)
+    marks = assemble.chapter_marks(placements, [c.title for c in script.chapters], total_ms)
+
+    tick = time.perf_counter()
+    cues = subtitles.make_cues(placements, audio_end_ms=total_ms, max_lines=options.subtitle_lines)
+    cues = subtitles.convert_cues(cues, options.subtitle_script)
+    timings["subtitles"] = time.perf_counter() - tick
+
+    tags = Tags(
+        title=script.title,
+        artist="最佳拍檔" if script.script == "hant" else "最佳拍档",
+        album="最佳拍檔" if script.script == "hant" else "最佳拍档",
+        date=time.strftime("%Y-%m-%d"),
+        comment=script.summary or script.title,
+    )
+    audio = assemble.render_episode(
+        placements,
+        folder / "episode.mp3",
+        total_ms=total_ms,
+        loudness=options.loudness_lufs,
+        music=options.music,
+        tags=tags,
+        chapters=marks,
+        work_dir=folder,
+    )
+    timings.update(audio.seconds_by_step)
+
+    stats = BuildStats(
+        synthesized=spoken.synthesized,
+        from_cache=spoken.from_cache,
+        wall_seconds=round(time.perf_counter() - started, 3),
+        engine=spoken.engine_id,
+        timings={name: round(seconds, 3) for name, seconds in timings.items()},
+    )
+    files = bundle.write_bundle(
+        folder,
+        script=script,
+        script_text=script_text,
+        placements=placements,
+        chapters=marks,
+        srt_text=subtitles.to_srt(cues),
+        vtt_text=subtitles.to_vtt(cues),
+        audio_report=audio,
+        stats=stats,
+        engine=spoken.engine_id,
+        voices={name: p.settings_for(spoken.engine_id) for name, p in profiles.items()},
+        loudness_target=options.loudness_lufs,
+    )
+    files["episode.mp3"] = folder / "episode.mp3"
+    return BuildResult(
+        folder=folder,
+        files=files,
+        duration_ms=audio.duration_ms,
+        chapters=len(marks),
+        cues=len(cues),
+        integrated_lufs=audio.integrated_lufs,
+        true_peak_dbtp=audio.true_peak_dbtp,
+        engine=spoken.engine_id,
+        stats=stats,
+        notes=tuple(notes),
+    )

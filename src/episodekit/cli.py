@@ -1,0 +1,257 @@
+"""The `episode` command. Thin: parse options, call a stage, print a short report.
+
+Every error meant for a user is an EpisodeError: one line on stderr, exit code non-zero, no
+traceback unless --verbose.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Literal, Optional
+
+import typer
+
+from episodekit import __version__
+from episodekit.errors import EpisodeError, InputError
+
+app = typer.Typer(
+    name="episode",
+    help="Turn a structured summary into a 最佳拍檔-style episode: script, audio, subtitles, bundle.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"verbose": False}
+
+
+def _say(line: str) -> None:
+    """A plain line on stdout (never rich markup: script text has [brackets])."""
+    sys.stdout.write(line + "\n")
+
+
+def _warn(line: str) -> None:
+    sys.stderr.write(f"episode: {line}\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        _say(f"episodekit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show details and tracebacks.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    _state["verbose"] = verbose
+
+
+def _minutes(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+@app.command()
+def script(
+    input: Annotated[Path, typer.Argument(help="A summary file (.txt or .md).")],
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Where to write the script.")
+    ] = None,
+    templates: Annotated[
+        Optional[Path], typer.Option(help="Template folder (default: ./scripts or the built-in).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite a script.md you have edited.")] = False,
+) -> None:
+    """Write the narration script (default out/<stem>/script.md) for you to read and edit."""
+    from episodekit import build, scriptfile
+
+    target = output or build.output_folder(input) / "script.md"
+    if target.resolve() == input.resolve():
+        raise InputError(input, "the script would overwrite its own input; pass -o FILE")
+    script_obj = build.generate_script(input, templates)
+    if build.script_was_edited(target) and not force:
+        raise EpisodeError(
+            f"{target}: you have edited this script; pass --force to overwrite it "
+            "(or -o to write elsewhere)"
+        )
+    build.write_generated_script(target, script_obj)
+    segments = sum(len(c.paragraphs) for c in script_obj.chapters)
+    _say(
+        f"wrote {target}: {len(script_obj.chapters)} chapters, {segments} segments, "
+        f"about {_minutes(scriptfile.estimate_seconds(script_obj))} spoken"
+    )
+
+
+EngineChoice = Literal["auto", "edge", "offline"]
+
+
+@app.command(name="build")
+def build_command(
+    input: Annotated[Path, typer.Argument(help="A summary, or a script.md you edited.")],
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Folder for out/<stem>/ (default ./out).")
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(help="Voice engine: auto (edge when reachable), edge or offline.")
+    ] = "auto",
+    jobs: Annotated[
+        Optional[int], typer.Option(help="Segments synthesized at once (edge default 8, max 16).")
+    ] = None,
+    cache_dir: Annotated[
+        Optional[Path],
+        typer.Option(help="Segment cache folder (env EPISODEKIT_CACHE_DIR; default ~/.cache)."),
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Synthesize every segment again.")] = False,
+    templates: Annotated[Optional[Path], typer.Option(help="Template folder.")] = None,
+    voices: Annotated[Optional[Path], typer.Option(help="Voice profile folder.")] = None,
+    loudness: Annotated[
+        float, typer.Option(help="Integrated loudness target in LUFS (YouTube plays at -14).")
+    ] = -16.0,
+    subtitles: Annotated[
+        str, typer.Option(help="Subtitle characters: keep, hans (Simplified) or hant (Traditional).")
+    ] = "keep",
+    lines: Annotated[int, typer.Option(help="Lines per subtitle cue: 1 or 2.")] = 1,
+    intro_music: Annotated[Optional[Path], typer.Option(help="Music before the voice.")] = None,
+    outro_music: Annotated[Optional[Path], typer.Option(help="Music after the voice.")] = None,
+    bed: Annotated[Optional[Path], typer.Option(help="Background music ducked under the voice.")] = None,
+    regenerate_script: Annotated[
+        bool, typer.Option(help="Narrate the summary again even if you edited script.md.")
+    ] = False,
+) -> None:
+    """Build the episode: script, audio, subtitles and upload files in out/<stem>/."""
+    from episodekit import assemble
+    from episodekit.build import BuildOptions, build
+
+    if engine not in ("auto", "edge", "offline"):
+        raise EpisodeError(f"--engine {engine!r}: choose auto, edge or offline")
+    if subtitles not in ("keep", "hans", "hant"):
+        raise EpisodeError(f"--subtitles {subtitles!r}: choose keep, hans or hant")
+    if lines not in (1, 2):
+        raise EpisodeError(f"--lines {lines}: a cue has 1 or 2 lines")
+    if jobs is not None and not 1 <= jobs <= 16:
+        raise EpisodeError(f"--jobs {jobs}: choose 1 to 16")
+    music = None
+    if intro_music or outro_music or bed:
+        music = assemble.Music(intro=intro_music, outro=outro_music, bed=bed)
+    options = BuildOptions(
+        engine=engine,
+        jobs=jobs,
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
+        templates=templates,
+        voices=voices,
+        loudness_lufs=loudness,
+        subtitle_script=subtitles,  # type: ignore[arg-type]
+        subtitle_lines=lines,
+        music=music,
+        regenerate_script=regenerate_script,
+    )
+    result = build(input, options, out_root=output, report=_warn)
+    stats = result.stats
+    _say(
+        f"built {result.folder}/ in {stats.wall_seconds:.1f} s\n"
+        f"  duration   {_minutes(result.duration_ms / 1000)}\n"
+        f"  chapters   {result.chapters}\n"
+        f"  cues       {result.cues}\n"
+        f"  loudness   {result.integrated_lufs:.1f} LUFS, true peak {result.true_peak_dbtp:.1f} dBTP\n"
+        f"  engine     {result.engine} ({stats.synthesized} synthesized, {stats.from_cache} from cache)\n"
+        f"  files      {', '.join(sorted(result.files))}"
+    )
+
+
+@app.command()
+def check(
+    folder: Annotated[Path, typer.Argument(help="A bundle folder, e.g. out/<stem>/.")],
+    loudness: Annotated[
+        Optional[float], typer.Option(help="Loudness target (default: the manifest's, else -16).")
+    ] = None,
+) -> None:
+    """Check a bundle against the published rules; exit 1 on any violation."""
+    from episodekit.check import check_bundle
+
+    if not folder.is_dir():
+        raise InputError(folder, "no such bundle folder")
+    kwargs = {} if loudness is None else {"target_lufs": loudness}
+    violations = check_bundle(folder, **kwargs)
+    for violation in violations:
+        _say(str(violation))
+    if violations:
+        _say(f"{len(violations)} problem(s) in {folder}")
+        raise typer.Exit(1)
+    _say(f"{folder}: meets the standards")
+
+
+@app.command(name="voices")
+def voices_command(
+    voices: Annotated[Optional[Path], typer.Option(help="Voice profile folder.")] = None,
+    language: Annotated[str, typer.Option(help="Language of the online voices to list.")] = "zh",
+    online: Annotated[bool, typer.Option(help="Also list the voice service's voices.")] = True,
+) -> None:
+    """List the voice profiles and, when the service answers, its voices for a language."""
+    from episodekit.resources import find_dir
+    from episodekit.voices import load_profiles
+
+    folder = find_dir("voices", voices)
+    for name, profile in sorted(load_profiles(folder).items()):
+        engines = ", ".join(f"{e}: {s.voice}" for e, s in sorted(profile.settings.items()))
+        _say(f"{name:<12} {engines}  {profile.description}")
+    if online:
+        import asyncio
+
+        from episodekit.engines import EngineUnavailable
+        from episodekit.engines.edge import list_edge_voices
+
+        try:
+            found = asyncio.run(list_edge_voices(language))
+        except EngineUnavailable as error:
+            _warn(f"voice service unreachable ({error}); only profiles listed")
+            return
+        _say(f"\nonline voices for {language}:")
+        for voice in found:
+            _say(f"  {voice['ShortName']:<28} {voice.get('Gender', '')}")
+
+
+@app.command()
+def init(folder: Annotated[Path, typer.Argument(help="A folder for a new show.")]) -> None:
+    """Copy the default templates (scripts/) and voice profiles (voices/) into FOLDER."""
+    from episodekit.resources import default_dir
+
+    for kind in ("scripts", "voices"):
+        target = folder / kind
+        if target.exists():
+            raise EpisodeError(f"{target}: already exists; not overwriting your {kind}")
+    for kind in ("scripts", "voices"):
+        shutil.copytree(default_dir(kind), folder / kind)
+        _say(f"created {folder / kind}/")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning every EpisodeError into one line and an exit code.
+
+    Typer (standalone mode) prints usage errors itself and exits 2; what reaches us here is
+    ours: a user's error (one line) or a bug (one line too, the traceback with --verbose).
+    """
+    args = sys.argv[1:] if argv is None else argv
+    verbose = "--verbose" in args or "-v" in args
+    try:
+        app(args=args, prog_name="episode")
+    except EpisodeError as error:
+        if verbose:
+            traceback.print_exc()
+        _warn(str(error))
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        _warn("interrupted; finished segments are kept in the cache")
+        sys.exit(130)
+    except Exception as error:  # a bug: still one line, with the way to the details
+        if verbose:
+            traceback.print_exc()
+        _warn(f"internal error: {type(error).__name__}: {error} (run with --verbose for details)")
+        sys.exit(2)
