@@ -12,7 +12,9 @@ SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Point the segment cache at a fresh folder and make sure no test reaches the internet:
     the edge engine goes to a closed loopback port unless a test points it at a test server."""
     monkeypatch.setenv("EPISODEKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

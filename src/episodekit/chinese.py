@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import opencc
 
@@ -13,7 +13,7 @@ from episodekit.model import ChineseScript
 _CONFIGS: dict[ChineseScript, str] = {"hant": "s2tw", "hans": "t2s"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
@@ -24,16 +24,24 @@ def convert(text: str, to: ChineseScript) -> str:
 
 
 def count_script_chars(text: str) -> tuple[int, int]:
-    """(Traditional-only characters, Simplified-only characters) in `text`."""
-    as_hans = convert(text, "hans")
-    as_hant = convert(text, "hant")
-    traditional = sum(1 for a, b in zip(text, as_hans) if a != b) if len(as_hans) == len(text) else 0
-    simplified = sum(1 for a, b in zip(text, as_hant) if a != b) if len(as_hant) == len(text) else 0
+    """(Traditional-only characters, Simplified-only characters) in `text`.
+
+    Each distinct character is converted on its own (one per line, one OpenCC call), so a
+    phrase conversion that changes a text's length cannot throw the count off.
+    """
+    distinct = sorted({c for c in text if c > "\u2e7f"})
+    if not distinct:
+        return 0, 0
+    joined = "\n".join(distinct)
+    to_hans = dict(zip(distinct, convert(joined, "hans").split("\n"), strict=False))
+    to_hant = dict(zip(distinct, convert(joined, "hant").split("\n"), strict=False))
+    traditional = sum(1 for c in text if c in to_hans and to_hans[c] != c)
+    simplified = sum(1 for c in text if c in to_hant and to_hant[c] != c)
     return traditional, simplified
 
 
 def dominant_script(text: str, default: ChineseScript = "hant") -> ChineseScript:
-    """The script most of the script-specific characters in `text` belong to (`default` on a tie)."""
+    """The script most script-specific characters in `text` belong to (`default` on a tie)."""
     traditional, simplified = count_script_chars(text)
     if traditional == simplified:
         return default

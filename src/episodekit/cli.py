@@ -10,7 +10,7 @@ import shutil
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 import typer
 
@@ -19,7 +19,7 @@ from episodekit.errors import EpisodeError, InputError
 
 app = typer.Typer(
     name="episode",
-    help="Turn a structured summary into a 最佳拍檔-style episode: script, audio, subtitles, bundle.",
+    help="Turn a summary into a 最佳拍檔-style episode: script, audio, subtitles, bundle.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -45,7 +45,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show details and tracebacks.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show details and tracebacks.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -62,10 +64,10 @@ def _minutes(seconds: float) -> str:
 def script(
     input: Annotated[Path, typer.Argument(help="A summary file (.txt or .md).")],
     output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", help="Where to write the script.")
+        Path | None, typer.Option("--output", "-o", help="Where to write the script.")
     ] = None,
     templates: Annotated[
-        Optional[Path], typer.Option(help="Template folder (default: ./scripts or the built-in).")
+        Path | None, typer.Option(help="Template folder (default: ./scripts or the built-in).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite a script.md you have edited.")] = False,
 ) -> None:
@@ -96,31 +98,33 @@ EngineChoice = Literal["auto", "edge", "offline"]
 def build_command(
     input: Annotated[Path, typer.Argument(help="A summary, or a script.md you edited.")],
     output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", help="Folder for out/<stem>/ (default ./out).")
+        Path | None, typer.Option("--output", "-o", help="Folder for out/<stem>/ (default ./out).")
     ] = None,
     engine: Annotated[
         str, typer.Option(help="Voice engine: auto (edge when reachable), edge or offline.")
     ] = "auto",
     jobs: Annotated[
-        Optional[int], typer.Option(help="Segments synthesized at once (edge default 8, max 16).")
+        int | None, typer.Option(help="Segments synthesized at once (edge default 8, max 16).")
     ] = None,
     cache_dir: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(help="Segment cache folder (env EPISODEKIT_CACHE_DIR; default ~/.cache)."),
     ] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Synthesize every segment again.")] = False,
-    templates: Annotated[Optional[Path], typer.Option(help="Template folder.")] = None,
-    voices: Annotated[Optional[Path], typer.Option(help="Voice profile folder.")] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Synthesize every segment again.")
+    ] = False,
+    templates: Annotated[Path | None, typer.Option(help="Template folder.")] = None,
+    voices: Annotated[Path | None, typer.Option(help="Voice profile folder.")] = None,
     loudness: Annotated[
         float, typer.Option(help="Integrated loudness target in LUFS (YouTube plays at -14).")
     ] = -16.0,
     subtitles: Annotated[
-        str, typer.Option(help="Subtitle characters: keep, hans (Simplified) or hant (Traditional).")
+        str, typer.Option(help="Subtitle characters: keep, hans (Simplified), hant (Traditional).")
     ] = "keep",
     lines: Annotated[int, typer.Option(help="Lines per subtitle cue: 1 or 2.")] = 1,
-    intro_music: Annotated[Optional[Path], typer.Option(help="Music before the voice.")] = None,
-    outro_music: Annotated[Optional[Path], typer.Option(help="Music after the voice.")] = None,
-    bed: Annotated[Optional[Path], typer.Option(help="Background music ducked under the voice.")] = None,
+    intro_music: Annotated[Path | None, typer.Option(help="Music before the voice.")] = None,
+    outro_music: Annotated[Path | None, typer.Option(help="Music after the voice.")] = None,
+    bed: Annotated[Path | None, typer.Option(help="Music ducked under the voice.")] = None,
     regenerate_script: Annotated[
         bool, typer.Option(help="Narrate the summary again even if you edited script.md.")
     ] = False,
@@ -160,8 +164,10 @@ def build_command(
         f"  duration   {_minutes(result.duration_ms / 1000)}\n"
         f"  chapters   {result.chapters}\n"
         f"  cues       {result.cues}\n"
-        f"  loudness   {result.integrated_lufs:.1f} LUFS, true peak {result.true_peak_dbtp:.1f} dBTP\n"
-        f"  engine     {result.engine} ({stats.synthesized} synthesized, {stats.from_cache} from cache)\n"
+        f"  loudness   {result.integrated_lufs:.1f} LUFS, "
+        f"true peak {result.true_peak_dbtp:.1f} dBTP\n"
+        f"  engine     {result.engine} "
+        f"({stats.synthesized} synthesized, {stats.from_cache} from cache)\n"
         f"  files      {', '.join(sorted(result.files))}"
     )
 
@@ -170,7 +176,7 @@ def build_command(
 def check(
     folder: Annotated[Path, typer.Argument(help="A bundle folder, e.g. out/<stem>/.")],
     loudness: Annotated[
-        Optional[float], typer.Option(help="Loudness target (default: the manifest's, else -16).")
+        float | None, typer.Option(help="Loudness target (default: the manifest's, else -16).")
     ] = None,
 ) -> None:
     """Check a bundle against the published rules; exit 1 on any violation."""
@@ -190,7 +196,7 @@ def check(
 
 @app.command(name="voices")
 def voices_command(
-    voices: Annotated[Optional[Path], typer.Option(help="Voice profile folder.")] = None,
+    voices: Annotated[Path | None, typer.Option(help="Voice profile folder.")] = None,
     language: Annotated[str, typer.Option(help="Language of the online voices to list.")] = "zh",
     online: Annotated[bool, typer.Option(help="Also list the voice service's voices.")] = True,
 ) -> None:

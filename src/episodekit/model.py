@@ -25,7 +25,7 @@ PauseLevel = Literal["sentence", "paragraph", "chapter", "end"]
 
 @dataclass(frozen=True)
 class Point:
-    """A bullet or numbered item. `label` is a bold lead-in ("革命性飛躍"), `children` nested items."""
+    """A bullet or numbered item: `label` a bold lead-in ("革命性飛躍"), `children` nested items."""
 
     text: str
     label: str = ""
@@ -85,7 +85,7 @@ class Document:
     has_signoff: bool = False  # the summary brought its own "…我們下期再見"
 
 
-# ---------------------------------------------------------------- script (narrate output, user-edited)
+# ------------------------------------------------ script (narrate output, user-edited)
 
 
 @dataclass(frozen=True)
