@@ -1,0 +1,134 @@
+"""Small audio helpers shared by the engines (and the Edge test server): the ffmpeg binary,
+MP3 <-> PCM through an ffmpeg pipe, WAV bytes <-> numpy, and a resampler.
+
+Audio inside episodekit is mono 16-bit PCM; WAV files are built with the `wave` module because
+ffmpeg writing WAV to a pipe cannot seek back to fill in the length fields.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import subprocess
+import wave
+
+import numpy as np
+
+from episodekit.errors import AudioError
+
+# Half the number of input samples each output sample is computed from. 16 each side keeps the
+# passband flat to ~0.9 of Nyquist with a Kaiser window; more buys nothing for speech.
+_HALF_TAPS = 16
+_KAISER_BETA = 8.0
+_CUTOFF = 0.92  # of the lower of the two Nyquist frequencies
+_CHUNK = 16_384  # output samples per vectorized block, to bound memory on long audio
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """The path of the ffmpeg binary bundled by imageio-ffmpeg."""
+    import imageio_ffmpeg
+
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as error:
+        raise AudioError(f"ffmpeg not found: {error}") from error
+
+
+def run_ffmpeg(args: list[str], data: bytes) -> bytes:
+    """Run ffmpeg with `data` on stdin and return its stdout; AudioError with its message if it
+    fails."""
+    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *args]
+    result = subprocess.run(command, input=data, capture_output=True, check=False)
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise AudioError(f"ffmpeg failed: {message[-1] if message else result.returncode}")
+    return result.stdout
+
+
+def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
+    """A complete mono 16-bit WAV file holding `samples` (any numeric array; clipped to int16)."""
+    if samples.dtype == np.int16:
+        pcm = samples.astype("<i2", copy=False)
+    else:
+        pcm = np.clip(np.rint(samples), -32768, 32767).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm.tobytes())
+    return buffer.getvalue()
+
+
+def read_wav(data: bytes) -> tuple[np.ndarray, int]:
+    """The int16 samples and sample rate of a mono 16-bit WAV file."""
+    try:
+        with wave.open(io.BytesIO(data), "rb") as source:
+            if source.getnchannels() != 1 or source.getsampwidth() != 2:
+                raise AudioError(
+                    f"expected mono 16-bit WAV, got {source.getnchannels()} channels, "
+                    f"{8 * source.getsampwidth()}-bit"
+                )
+            rate = source.getframerate()
+            frames = source.readframes(source.getnframes())
+    except (wave.Error, EOFError) as error:
+        raise AudioError(f"not a WAV file: {error}") from error
+    return np.frombuffer(frames, dtype="<i2").astype(np.int16), rate
+
+
+def decode_mp3(mp3: bytes, rate: int = 24_000) -> bytes:
+    """Decode MP3 bytes to a mono 16-bit WAV file at `rate`."""
+    pcm = run_ffmpeg(
+        ["-f", "mp3", "-i", "pipe:0", "-ac", "1", "-ar", str(rate), "-f", "s16le", "pipe:1"], mp3
+    )
+    return wav_bytes(np.frombuffer(pcm, dtype="<i2"), rate)
+
+
+def encode_mp3(wav: bytes, rate: int = 24_000, bitrate: str = "48k") -> bytes:
+    """Encode a WAV file to constant-bitrate mono MP3 (the Edge service's own format)."""
+    return run_ffmpeg(
+        ["-f", "wav", "-i", "pipe:0", "-ac", "1", "-ar", str(rate), "-b:a", bitrate,
+         "-f", "mp3", "pipe:1"],
+        wav,
+    )
+
+
+@functools.cache
+def _phase_weights(up: int, down: int, cutoff: float) -> np.ndarray:
+    """Kaiser-windowed sinc weights for each of the `up` fractional positions an output sample
+    can fall on, each row normalized to unity gain so DC passes unchanged."""
+    offsets = np.arange(-_HALF_TAPS + 1, _HALF_TAPS + 1)
+    fractions = np.arange(up)[:, None] / up  # where within an input sample each phase lands
+    distance = fractions - offsets[None, :]  # t - j for each tap j = floor(t) + offset
+    window_arg = np.clip(distance / _HALF_TAPS, -1.0, 1.0)
+    window = np.i0(_KAISER_BETA * np.sqrt(1.0 - window_arg**2)) / np.i0(_KAISER_BETA)
+    weights = cutoff * np.sinc(cutoff * distance) * window
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
+    """Band-limited resampling (polyphase windowed sinc) of a mono signal; returns float64.
+
+    The output has round(len * dst / src) samples and sample n sits at input time
+    n * src / dst, so times in milliseconds mean the same before and after.
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    if src_rate == dst_rate or len(x) == 0:
+        return x.copy()
+    common = math.gcd(src_rate, dst_rate)
+    up, down = dst_rate // common, src_rate // common
+    cutoff = _CUTOFF * min(1.0, dst_rate / src_rate)
+    weights = _phase_weights(up, down, cutoff)
+    offsets = np.arange(-_HALF_TAPS + 1, _HALF_TAPS + 1)
+    padded = np.concatenate([np.zeros(_HALF_TAPS), x, np.zeros(_HALF_TAPS + 1)])
+    n_out = round(len(x) * up / down)
+    out = np.empty(n_out)
+    for begin in range(0, n_out, _CHUNK):
+        n = np.arange(begin, min(begin + _CHUNK, n_out))
+        position = n * down
+        base, phase = position // up, position % up
+        taps = padded[(base[:, None] + offsets[None, :]) + _HALF_TAPS]
+        out[begin : begin + len(n)] = np.einsum("ij,ij->i", taps, weights[phase])
+    return out
