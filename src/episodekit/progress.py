@@ -1,0 +1,80 @@
+"""Progress of the speech stage on stderr: a rich bar on a terminal, plain lines otherwise
+(a log or CI output should not fill with redraws)."""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+
+PLAIN_STEPS = 10  # plain output prints about every tenth of the work
+
+
+class Progress:
+    """Segments done of `total`, `hits` of them already done from the cache.
+
+    `enabled`: False prints nothing; True or None print, as a bar when `stream` is a terminal and
+    as lines such as "episode: synthesized 40/120 (cache 30)" when it is not.
+    """
+
+    def __init__(
+        self, total: int, hits: int, *, enabled: bool | None = None, stream: TextIO | None = None
+    ) -> None:
+        self.total = total
+        self.hits = hits
+        self.done = hits
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled is not False and total > 0
+        self._bar: RichProgress | None = None
+        self._task = None
+        self._step = max(1, total // PLAIN_STEPS)
+        self._last_line = hits
+
+    def __enter__(self) -> Progress:
+        if not self.enabled:
+            return self
+        if self.stream.isatty():
+            self._bar = RichProgress(
+                TextColumn("speech"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn(f"(cache {self.hits})"),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+                transient=False,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("speech", total=self.total, completed=self.hits)
+        else:
+            self._line()
+        return self
+
+    def advance(self) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, completed=self.done)
+        elif self.done - self._last_line >= self._step or self.done == self.total:
+            self._line()
+
+    def _line(self) -> None:
+        self._last_line = self.done
+        print(
+            f"episode: synthesized {self.done}/{self.total} (cache {self.hits})",
+            file=self.stream,
+            flush=True,
+        )
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
