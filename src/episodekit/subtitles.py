@@ -1,0 +1,434 @@
+"""Subtitles from word timings: cues that follow the speech word by word (SRT and WebVTT).
+
+The segment text is cut into *pieces*: a core that is never split (an engine word, a Latin token
+such as "GPT-4o", plus any neighbouring characters the engine gave no timing for) and the
+punctuation around it. Cues are runs of pieces chosen by a small dynamic programme that prefers
+breaks at punctuation and full lines, and treats the Netflix timing rules (reading speed, minimum
+and maximum duration) as costs, so that a speaker too fast to subtitle legally still gets the best
+cues there are instead of an error.
+
+Widths (line length and reading speed alike) count CJK, full-width and East-Asian-ambiguous
+characters (“”…—) as 1 and everything else (Latin letters, digits, ASCII space and punctuation)
+as 0.5: the Netflix Chinese guides' count, where spaces and punctuation count too.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+import srt
+
+from episodekit.chinese import convert
+from episodekit.model import Cue, Placement, Segment
+
+FULL_SPACE = "\u3000"
+# An in-line ，。 becomes one full-width space (width 1, the same as the mark it replaces), so
+# the Simplified style never changes how wide a line is.
+LEAD_MS = 100  # a cue may appear this much before its first word (the standard allows 150)
+CLOSE_GAP_MS = 500  # a gap shorter than this between cues is closed: no flicker
+EDGE_FORBIDDEN = "，。、；："  # no line starts or ends with these
+DROP_AT_EDGE = EDGE_FORBIDDEN + ",.;: " + FULL_SPACE
+OPENERS = "「『“‘（《〈【([{"
+CLOSERS = "」』”’）》〉】)]}"
+STRONG_BREAKS = "。！？!?；;…"
+CLAUSE_BREAKS = "，、：,:—"
+# Latin tokens are never split, even when an engine times their parts as separate words.
+LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.'’_/][A-Za-z0-9]+)*")
+_SPACES = re.compile(r"[ \u3000]{2,}")
+_STOP_BEFORE_CLOSER = re.compile(f"[，。](?=[{CLOSERS}])")
+
+# Costs of the cue-breaking programme; only their order matters much.
+_CUE_COST = 2.0
+_BREAK_COST = {"strong": 0.0, "clause": 1.0, "space": 2.0, "word": 3.0}
+_JOIN_SEGMENTS = 50.0  # one cue across two segments only to meet a timing rule
+_JOIN_CHAPTERS = 500.0
+_TIMING_COST = 1000.0
+_OVERWIDE_COST = 100_000.0
+
+
+def line_width(text: str) -> float:
+    """Display width: CJK and full-width characters count 1, half-width ones 0.5."""
+    width = 0.0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5
+    return width
+
+
+def is_content(ch: str) -> bool:
+    """A letter, digit or symbol: what subtitles must show exactly as the script has it."""
+    return unicodedata.category(ch)[0] in "LNMS"
+
+
+def text_letters(text: str) -> str:
+    """The content characters of `text`, in order (punctuation and spaces left out)."""
+    return "".join(ch for ch in text if is_content(ch))
+
+
+def _is_wide(ch: str) -> bool:
+    return bool(ch) and unicodedata.east_asian_width(ch) in "WF"
+
+
+# ---------------------------------------------------------------- pieces
+
+
+@dataclass(frozen=True)
+class _Piece:
+    prefix: str  # separators shown before the core (opening quotes)
+    core: str
+    suffix: str  # separators after the core, as the script has them
+    start_ms: int  # episode time
+    end_ms: int
+    segment: int  # position in the placements
+    chapter: int
+
+
+def _content_runs(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    i = lo
+    while i < hi:
+        if is_content(text[i]):
+            j = i
+            while j < hi and is_content(text[j]):
+                j += 1
+            runs.append((i, j))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+def _even_atoms(text: str, duration_ms: int) -> list[list[int]]:
+    """Atoms for a segment with no word timings: characters (Latin tokens whole), timed by width."""
+    spans: list[tuple[int, int]] = []
+    for a, b in _content_runs(text, 0, len(text)):
+        i = a
+        for m in LATIN_TOKEN.finditer(text, a, b):
+            spans.extend((k, k + 1) for k in range(i, m.start()))
+            spans.append((m.start(), m.end()))
+            i = m.end()
+        spans.extend((k, k + 1) for k in range(i, b))
+    total = sum(line_width(text[a:b]) for a, b in spans) or 1.0
+    atoms, elapsed = [], 0.0
+    for a, b in spans:
+        share = duration_ms * line_width(text[a:b]) / total
+        atoms.append([a, b, round(elapsed), round(elapsed + share)])
+        elapsed += share
+    return atoms
+
+
+def _atoms(segment: Segment) -> list[list[int]]:
+    """[text_start, text_end, start_ms, end_ms] spans covering every content char of the text."""
+    text, n = segment.text, len(segment.text)
+    timed: list[list[int]] = []
+    for w in sorted(segment.words, key=lambda w: (w.text_start, w.start_ms)):
+        a, b = max(0, w.text_start), min(n, w.text_end)
+        while a < b and not is_content(text[a]):
+            a += 1
+        while b > a and not is_content(text[b - 1]):
+            b -= 1
+        if a >= b:
+            continue
+        if timed and a < timed[-1][1]:  # overlapping spans: one atom
+            timed[-1][1] = max(timed[-1][1], b)
+            timed[-1][3] = max(timed[-1][3], w.end_ms)
+            continue
+        timed.append([a, b, w.start_ms, max(w.start_ms, w.end_ms)])
+    if not timed:
+        return _even_atoms(text, segment.duration_ms)
+    # Characters the engine did not time belong to the word they touch; a run standing alone
+    # between punctuation gets the silence between its neighbours.
+    atoms: list[list[int]] = []
+    for k in range(len(timed) + 1):
+        prev = atoms[-1] if atoms else None
+        nxt = timed[k] if k < len(timed) else None
+        lo, hi = (prev[1] if prev else 0), (nxt[0] if nxt else n)
+        for a, b in _content_runs(text, lo, hi):
+            if prev is not None and a == lo:
+                prev[1] = b
+            elif nxt is not None and b == hi:
+                nxt[0] = a
+            else:
+                t0 = prev[3] if prev else nxt[2]  # type: ignore[index]
+                t1 = nxt[2] if nxt else t0
+                atoms.append([a, b, t0, max(t0, t1)])
+        if nxt is not None:
+            atoms.append(nxt)
+    for m in LATIN_TOKEN.finditer(text):
+        inside = [x for x in atoms if x[0] < m.end() and x[1] > m.start()]
+        if len(inside) > 1:
+            times = [x[2] for x in inside] + [x[3] for x in inside]
+            merged = [inside[0][0], inside[-1][1], min(times), max(times)]
+            first = atoms.index(inside[0])
+            atoms[first : first + len(inside)] = [merged]
+    return atoms
+
+
+def _pieces(placements: Sequence[Placement]) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    for index, placement in enumerate(placements):
+        seg, offset = placement.segment, placement.start_ms
+        atoms = _atoms(seg)
+        for k, (a, b, start, end) in enumerate(atoms):
+            before = seg.text[atoms[k - 1][1] : a] if k else seg.text[:a]
+            after = seg.text[b : atoms[k + 1][0]] if k + 1 < len(atoms) else seg.text[b:]
+            opener = before[len(before.rstrip(OPENERS)) :] if k else before
+            closer = after.rstrip(OPENERS) if k + 1 < len(atoms) else after
+            core = seg.text[a:b]
+            pieces.append(
+                _Piece(opener, core, closer, offset + start, offset + end, index, seg.chapter)
+            )
+    return pieces
+
+
+# ---------------------------------------------------------------- punctuation style
+
+
+def _inline_suffix(run: str, left: str, right: str) -> str:
+    """Separators inside a line: ，。 (and ASCII , . next to CJK) become one full-width space."""
+    out: list[str] = []
+    for i, ch in enumerate(run):
+        following = run[i + 1] if i + 1 < len(run) else right
+        if ch in "，。" or (ch in ",." and (_is_wide(left) or _is_wide(right))):
+            if following and following in CLOSERS:
+                continue
+            ch = FULL_SPACE
+        out.append(ch)
+    joined = "".join(out)
+    return _SPACES.sub(lambda m: FULL_SPACE if FULL_SPACE in m.group() else " ", joined)
+
+
+def _end_suffix(run: str) -> str:
+    return _STOP_BEFORE_CLOSER.sub("", run).rstrip(DROP_AT_EDGE)
+
+
+def _start_prefix(run: str) -> str:
+    return run.lstrip(DROP_AT_EDGE)
+
+
+def _break_kind(piece: _Piece, next_piece: _Piece | None) -> str:
+    if next_piece is None or next_piece.segment != piece.segment:
+        return "strong"
+    if any(ch in STRONG_BREAKS for ch in piece.suffix):
+        return "strong"
+    if any(ch in CLAUSE_BREAKS for ch in piece.suffix):
+        return "clause"
+    return "space" if piece.suffix.strip(OPENERS) else "word"
+
+
+# ---------------------------------------------------------------- cue breaking
+
+
+@dataclass
+class _Layout:
+    """Everything about the pieces the programme needs in O(1) per candidate cue."""
+
+    pieces: list[_Piece]
+    inline: list[str]  # each piece's suffix inside a line
+    cum: list[float]  # prefix sums of prefix + core + inline suffix widths
+    joins: list[float]  # prefix sums of the cost of keeping piece k and k+1 together
+    starts: list[int]  # earliest legal start of a cue beginning at piece k; [n] = audio end
+
+    def width(self, i: int, j: int) -> float:
+        p, last = self.pieces, j - 1
+        return (
+            self.cum[j]
+            - self.cum[i]
+            - line_width(p[i].prefix)
+            + line_width(_start_prefix(p[i].prefix))
+            - line_width(self.inline[last])
+            + line_width(_end_suffix(p[last].suffix))
+        )
+
+    def text(self, i: int, j: int) -> str:
+        p = self.pieces
+        parts = [_start_prefix(p[i].prefix)]
+        for k in range(i, j):
+            if k > i:
+                parts.append(p[k].prefix)
+            parts.append(p[k].core)
+            parts.append(self.inline[k] if k < j - 1 else _end_suffix(p[k].suffix))
+        return "".join(parts)
+
+
+def _layout(pieces: list[_Piece], audio_end_ms: int) -> _Layout:
+    inline, cum, joins, starts = [], [0.0], [0.0], []
+    for k, piece in enumerate(pieces):
+        nxt = pieces[k + 1] if k + 1 < len(pieces) else None
+        run = piece.suffix
+        if nxt is not None and nxt.segment != piece.segment and not run.strip():
+            run = FULL_SPACE  # two segments in one cue: keep their words apart
+        right = (nxt.prefix + nxt.core)[:1] if nxt else ""
+        inline.append(_inline_suffix(run, piece.core[-1], right))
+        cum.append(cum[-1] + line_width(piece.prefix + piece.core + inline[-1]))
+        join = 0.0
+        if nxt is not None and nxt.chapter != piece.chapter:
+            join = _JOIN_CHAPTERS
+        elif nxt is not None and nxt.segment != piece.segment:
+            join = _JOIN_SEGMENTS
+        joins.append(joins[-1] + join)
+        earliest = max(0, piece.start_ms - LEAD_MS)
+        starts.append(max(earliest, pieces[k - 1].end_ms) if k else earliest)
+    starts.append(audio_end_ms)
+    return _Layout(pieces, inline, cum, joins, starts)
+
+
+def _split_lines(lay: _Layout, i: int, j: int, max_width: float) -> int | None:
+    """Where to break a two-line cue: after punctuation where possible, lines balanced."""
+    best, best_cost = None, math.inf
+    for m in range(i + 1, j):
+        w1, w2 = lay.width(i, m), lay.width(m, j)
+        if w1 > max_width or w2 > max_width:
+            continue
+        kind = _break_kind(lay.pieces[m - 1], lay.pieces[m])
+        cost = _BREAK_COST[kind] + abs(w1 - w2) / max_width
+        if cost < best_cost:
+            best, best_cost = m, cost
+    return best
+
+
+def make_cues(
+    placements: Sequence[Placement],
+    *,
+    audio_end_ms: int,
+    max_line_width: float = 16,
+    max_lines: int = 1,
+    min_ms: int = 833,
+    max_ms: int = 7000,
+    max_cps: float = 9.0,
+) -> list[Cue]:
+    """Cues for the episode's placed segments, every script character shown once and in order.
+
+    Where the speech is too fast for `max_cps` or a single word is wider than a cue, the rules
+    cannot all hold: the cues then keep the text and the word timing, and break the rule least.
+    """
+    pieces = _pieces(placements)
+    if not pieces:
+        return []
+    lay = _layout(pieces, audio_end_ms)
+    n = len(pieces)
+    cue_width = max_line_width * max(1, max_lines)
+
+    def need_ms(width: float) -> int:
+        return _need_ms(width, min_ms, max_cps)
+
+    best = [0.0] + [math.inf] * n
+    choice: list[tuple[int, int | None]] = [(0, None)] * (n + 1)
+    for j in range(1, n + 1):
+        kind = _break_kind(pieces[j - 1], pieces[j] if j < n else None)
+        for i in range(j - 1, -1, -1):
+            width = lay.width(i, j)
+            split = None
+            cost = 0.0
+            if width > max_line_width:
+                if max_lines >= 2 and width <= cue_width:
+                    split = _split_lines(lay, i, j, max_line_width)
+                if split is None:
+                    if j - i > 1:
+                        break
+                    cost += _OVERWIDE_COST  # one word wider than a cue: shown anyway
+            start = lay.starts[i]
+            spoken = pieces[j - 1].end_ms - start
+            if spoken > max_ms:
+                cost += _TIMING_COST * (1 + (spoken - max_ms) / 100)
+            room = min(lay.starts[j], audio_end_ms, start + max_ms) - start
+            shortfall = need_ms(width) - room
+            if shortfall > 0:
+                cost += _TIMING_COST * (1 + shortfall / 100)
+            fill = (cue_width - width) / max_line_width
+            cost += _CUE_COST + _BREAK_COST[kind] + lay.joins[j - 1] - lay.joins[i] + fill * fill
+            if best[i] + cost < best[j]:
+                best[j], choice[j] = best[i] + cost, (i, split)
+            if spoken > max_ms and j - i > 1:
+                break
+    spans: list[tuple[int, int, int | None]] = []
+    j = n
+    while j > 0:
+        i, split = choice[j]
+        spans.append((i, j, split))
+        j = i
+    spans.reverse()
+    return [
+        _timed_cue(lay, i, j, split, audio_end_ms, max_ms, need_ms) for i, j, split in spans
+    ]
+
+
+def _need_ms(width: float, min_ms: int, max_cps: float) -> int:
+    """How long a cue of `width` must stay up to be read at `max_cps`."""
+    return max(min_ms, math.ceil(width * 1000 / max_cps))
+
+
+def _timed_cue(
+    lay: _Layout,
+    i: int,
+    j: int,
+    split: int | None,
+    audio_end_ms: int,
+    max_ms: int,
+    need_ms: Callable[[float], int],
+) -> Cue:
+    """The cue showing pieces i..j-1: up as early as allowed, long enough to read, no overlap."""
+    lines = (lay.text(i, split), lay.text(split, j)) if split else (lay.text(i, j),)
+    start = min(lay.starts[i], max(0, audio_end_ms - 1))
+    following = lay.starts[j]
+    cap = min(following, audio_end_ms, start + max_ms)
+    wanted = max(lay.pieces[j - 1].end_ms, start + need_ms(sum(map(line_width, lines))))
+    end = cap if following - wanted < CLOSE_GAP_MS else wanted
+    end = max(min(end, cap), start + 1)
+    return Cue(start, end, lines)
+
+
+# ---------------------------------------------------------------- conversion and writers
+
+
+def convert_cues(cues: Sequence[Cue], mode: Literal["hans", "hant", "keep"]) -> list[Cue]:
+    """The cues in Simplified ("hans") or Traditional ("hant") characters, or as they are."""
+    if mode == "keep":
+        return list(cues)
+    return [Cue(c.start_ms, c.end_ms, tuple(convert(line, mode) for line in c.lines)) for c in cues]
+
+
+def to_srt(cues: Sequence[Cue]) -> str:
+    """SubRip text: cues numbered from 1, `HH:MM:SS,mmm` (write it as UTF-8 without a BOM)."""
+    subs = [
+        srt.Subtitle(
+            index=k,
+            start=timedelta(milliseconds=c.start_ms),
+            end=timedelta(milliseconds=c.end_ms),
+            content="\n".join(c.lines),
+        )
+        for k, c in enumerate(cues, start=1)
+    ]
+    return str(srt.compose(subs, reindex=True, start_index=1))
+
+
+def vtt_timestamp(ms: int) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def vtt_escape(text: str) -> str:
+    # Escaping < and > also keeps "-->" out of the cue text, which WebVTT forbids.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def vtt_unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def to_vtt(cues: Sequence[Cue]) -> str:
+    """W3C WebVTT: the `WEBVTT` header, a blank line, then the cues with `HH:MM:SS.mmm` times."""
+    blocks = ["WEBVTT\n"]
+    for c in cues:
+        text = "\n".join(vtt_escape(line) for line in c.lines)
+        blocks.append(f"{vtt_timestamp(c.start_ms)} --> {vtt_timestamp(c.end_ms)}\n{text}\n")
+    return "\n".join(blocks)
