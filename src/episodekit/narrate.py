@@ -1,0 +1,292 @@
+"""Document -> Script: the channel's narration, worded by the Jinja2 templates in scripts/.
+
+The code prepares the Document as plain data (sentences completed, long turns split, points
+numbered) and the templates do all the wording. episode.j2 renders the script body in the
+script.md format (`## ` chapters, blank-line paragraphs, optional `[speaker] ` tags), which is
+then converted to the Document's Chinese script and parsed by scriptfile.parse_body.
+
+Summary text is data, never template code or structure: it is passed as values (Jinja does not
+evaluate values), and the characters that could start structure in the body (`#`, `[`, `\\`)
+are swapped for private-use placeholders until the body is parsed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from episodekit import chinese, resources
+from episodekit.errors import ScriptFormatError, TemplateError
+from episodekit.model import Block, Document, Point, Prose, Quote, Script, Section, Turn
+from episodekit.scriptfile import parse_body
+
+EPISODE_TEMPLATE = "episode.j2"
+SUMMARY_TEMPLATE = "summary.j2"
+
+# Placeholders for characters that could make data look like structure in the rendered body.
+_PROTECT = {"#": "\ue000", "[": "\ue001", "\\": "\ue002"}
+_RESTORE = {v: k for k, v in _PROTECT.items()}
+
+# Long interview turns are split at sentence ends into paragraphs of at most this many chars.
+PARAGRAPH_LIMIT = 260
+
+SENTENCE_END = "。？！…"
+CLOSERS = "」』”’）)》〉】"
+# Trailing marks that leave a sentence unfinished; they are replaced by a full stop.
+OPEN_ENDS = "：:，,；;、-—–"
+HALF_TO_FULL = {".": "。", "?": "？", "!": "！"}
+RGX_SENTENCE = re.compile(r"[^。？！?!]*(?:[。？！?!]+[」』”’）)]*|$)")
+RGX_SPACES = re.compile(r"\s+")
+
+# Section titles that mean "the summary's own opening" and "its own closing".
+INTRO_TITLES = ("開場", "引言", "前言", "開頭", "導言", "介紹", "简介", "開篇")
+OUTRO_TITLES = ("結尾", "結語", "總結", "尾聲", "結束語")
+
+
+# ---------------------------------------------------------------- text helpers (also filters)
+
+
+def clean(text: str) -> str:
+    """Data as it may appear in the rendered body: one line, structure characters protected."""
+    text = RGX_SPACES.sub(" ", text).strip()
+    return "".join(_PROTECT.get(ch, ch) for ch in text)
+
+
+def clause(text: str) -> str:
+    """`text` without trailing punctuation, to be continued or completed by the template."""
+    return text.rstrip(" " + SENTENCE_END + OPEN_ENDS + "。.?!")
+
+
+def sentence(text: str) -> str:
+    """`text` ending with full-width sentence punctuation (。？！), completed if it has none."""
+    text = text.rstrip()
+    if not text:
+        return text
+    body = text.rstrip(CLOSERS)
+    if body and body[-1] in SENTENCE_END:
+        return text
+    if body and body[-1] in HALF_TO_FULL and body == text:
+        return text[:-1] + HALF_TO_FULL[text[-1]]
+    if body != text:  # a closing quote after an unfinished clause: 「…」 -> 「…」。
+        return text + "。"
+    return clause(text) + "。"
+
+
+def is_question(text: str) -> bool:
+    return text.rstrip(" " + CLOSERS).endswith(("？", "?"))
+
+
+def split_paragraphs(text: str, limit: int = PARAGRAPH_LIMIT) -> list[str]:
+    """Split `text` at sentence ends into pieces of at most `limit` chars where it can."""
+    parts: list[str] = []
+    current = ""
+    for piece in RGX_SENTENCE.findall(text):
+        if current and len(current) + len(piece) > limit:
+            parts.append(current)
+            current = ""
+        current += piece
+    if current.strip():
+        parts.append(current)
+    return [part.strip() for part in parts if part.strip()] or [text]
+
+
+def short_name(name: str) -> str:
+    """What the narrator calls a guest after the first mention: "Sam Altman" -> "Altman"."""
+    words = name.split()
+    return words[-1] if len(words) > 1 and all(w.isascii() for w in words) else name
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in name.split() if word).upper()
+
+
+# ---------------------------------------------------------------- Document -> template data
+
+
+def _point(point: Point) -> dict[str, Any]:
+    children = [_point(child) for child in point.children]
+    return {
+        "kind": "point",
+        "label": clean(point.label),
+        "text": clean(point.text),
+        "children": children,
+        # A child that is a short phrase reads well in a list ("A、B，以及C").
+        "phrase": not point.children
+        and not point.label
+        and len(point.text) <= 24
+        and not re.search(r"[。？！，；?!;,]", clause(point.text)),
+    }
+
+
+def _speaker_name(turn: Turn, doc: Document) -> str:
+    if turn.role == "host":
+        return clean(turn.speaker)
+    guest = doc.guest
+    if guest and turn.speaker in ("", guest, _initials(guest), short_name(guest)):
+        return clean(short_name(guest))
+    return clean(turn.speaker)
+
+
+def _blocks(blocks: tuple[Block, ...], doc: Document) -> list[dict[str, Any]]:
+    """Template data for a section's blocks; points are numbered within each run of points."""
+    items: list[dict[str, Any]] = []
+    turns = {"host": 0, "guest": 0}
+    for block in blocks:
+        if isinstance(block, Point):
+            items.append(_point(block))
+        elif isinstance(block, Turn):
+            items.append(
+                {
+                    "kind": "turn",
+                    "role": block.role,
+                    "name": _speaker_name(block, doc),
+                    "question": is_question(block.text),
+                    "nth": turns[block.role],
+                    "parts": [clean(part) for part in split_paragraphs(block.text)],
+                    "text": clean(block.text),
+                }
+            )
+            turns[block.role] += 1
+        elif isinstance(block, Quote):
+            items.append(
+                {"kind": "quote", "speaker": clean(block.speaker), "text": clean(block.text)}
+            )
+        elif isinstance(block, Prose):
+            items.append({"kind": "prose", "text": clean(block.text)})
+    _number_points(items)
+    return items
+
+
+def _number_points(items: list[dict[str, Any]]) -> None:
+    """Give each point its place (`index`, `count`) in its run of consecutive points."""
+    run: list[dict[str, Any]] = []
+    for item in [*items, {"kind": "end"}]:
+        if item["kind"] == "point":
+            run.append(item)
+            continue
+        for index, point in enumerate(run):
+            point["index"], point["count"] = index, len(run)
+        run = []
+
+
+def _is_titled(section: Section, titles: tuple[str, ...]) -> bool:
+    return clause(chinese.convert(section.title, "hant")).strip() in titles
+
+
+def _has_turns(doc: Document) -> bool:
+    return any(isinstance(b, Turn) for s in doc.sections for b in s.blocks)
+
+
+def context(doc: Document) -> dict[str, Any]:
+    """Everything the templates see (listed in scripts/README.md)."""
+    sections = list(doc.sections)
+    intro: list[dict[str, Any]] = []
+    if sections and _is_titled(sections[0], INTRO_TITLES):
+        intro = _blocks(sections.pop(0).blocks, doc)
+        # The opening is retold as it stands: no "首先、其次" before the episode has begun.
+        for item in intro:
+            if item["kind"] == "point":
+                item["index"], item["count"] = 0, 1
+    chapters = [
+        {
+            "number": number,
+            "title": clean(clause(section.title)),
+            "blocks": _blocks(section.blocks, doc),
+            "closing": _is_titled(section, OUTRO_TITLES),
+        }
+        for number, section in enumerate((s for s in sections if s.blocks), start=1)
+    ]
+    return {
+        "title": clean(doc.title),
+        "guest": clean(doc.guest),
+        "guest_short": clean(short_name(doc.guest)),
+        "script": doc.script,
+        "has_turns": _has_turns(doc),
+        "has_greeting": doc.has_greeting,
+        "has_signoff": doc.has_signoff,
+        "intro_blocks": intro,
+        "chapters": chapters,
+    }
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def environment(folder: Path) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(sentence=sentence, clause=clause)
+    env.tests.update(question=is_question)
+    env.globals.update(startswith_any=lambda text, prefixes: text.startswith(tuple(prefixes)))
+    return env
+
+
+def _template_frames(tb: TracebackType | None) -> Iterator[tuple[str, int]]:
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            yield filename, tb.tb_lineno
+        tb = tb.tb_next
+
+
+def render(folder: Path, name: str, data: dict[str, Any]) -> str:
+    """Render template `name` from `folder`; any template fault becomes one TemplateError."""
+    env = environment(folder)
+    try:
+        return env.get_template(name).render(data)
+    except jinja2.TemplateSyntaxError as error:
+        where = Path(error.filename) if error.filename else folder / (error.name or name)
+        raise TemplateError(where, error.lineno, error.message or "syntax error") from error
+    except jinja2.TemplateNotFound as error:
+        raise TemplateError(folder / error.name, None, "template not found") from error
+    except jinja2.TemplateError as error:
+        frames = list(_template_frames(error.__traceback__))
+        where, line = (Path(frames[-1][0]), frames[-1][1]) if frames else (folder / name, None)
+        raise TemplateError(where, line, error.message or type(error).__name__) from error
+
+
+def _restore(text: str) -> str:
+    return "".join(_RESTORE.get(ch, ch) for ch in text)
+
+
+def narrate(doc: Document, templates: Path | None = None, *, voice: str = "narrator") -> Script:
+    """The narration script for `doc`, worded by the templates in `templates` (or the defaults)."""
+    folder = resources.find_dir("scripts", templates)
+    data = context(doc)
+    body = chinese.convert(render(folder, EPISODE_TEMPLATE, data), doc.script)
+    episode = folder / EPISODE_TEMPLATE
+    try:
+        chapters = parse_body(body.split("\n"), episode, voice)
+    except ScriptFormatError as error:
+        reason = f"the rendered script is malformed (line {error.line}: {error.reason})"
+        raise TemplateError(episode, None, reason) from error
+    summary = chinese.convert(render(folder, SUMMARY_TEMPLATE, data), doc.script)
+    return Script(
+        title=_restore(RGX_SPACES.sub(" ", doc.title).strip()),
+        chapters=tuple(
+            type(chapter)(
+                title=_restore(chapter.title),
+                paragraphs=tuple(
+                    type(p)(text=_restore(p.text), speaker=p.speaker) for p in chapter.paragraphs
+                ),
+            )
+            for chapter in chapters
+        ),
+        source=doc.source,
+        voice=voice,
+        script=doc.script,
+        summary=_restore(RGX_SPACES.sub(" ", summary).strip()),
+        links=doc.links,
+    )
