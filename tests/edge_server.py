@@ -113,7 +113,8 @@ class EdgeTestServer:
         self.port = port
         self.delay_ms = delay_ms
         self.chunk_bytes = chunk_bytes
-        self.requests: list[EdgeRequest] = []
+        self.requests: list[EdgeRequest] = []  # connections that got as far as sending SSML
+        self.connections: list[str] = []  # the fault each handshake met, in order
         self._faults: deque[str] = deque()
         self._always = "ok"
         self._lock = threading.Lock()
@@ -199,6 +200,8 @@ class EdgeTestServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         fault = self._next_fault()
+        with self._lock:
+            self.connections.append(fault)
         if fault == "refuse":
             if request.transport is not None:
                 request.transport.abort()
