@@ -16,10 +16,9 @@ import os
 import secrets
 import time
 import wave
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -30,7 +29,7 @@ from episodekit.model import ChapterMark, PauseLevel, Placement, Segment
 from episodekit.tags import Tags, write_tags
 
 SAMPLES_PER_MS = SAMPLE_RATE // 1000
-FADE_MS = 8  # raised-cosine fade at each segment edge: long enough to kill clicks, too short to hear
+FADE_MS = 8  # raised-cosine edge fade: long enough to kill clicks, too short to hear
 CHUNK = SAMPLE_RATE * 10  # silence and music are written in pieces of at most this many samples
 DUCK_RAMP_MS = 250  # how long the music bed takes to come back up after the voice stops
 BED_FADE_MS = 1000  # the bed fades in after the intro and out before the outro / the end
@@ -191,7 +190,6 @@ def render_episode(
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     out_mp3.parent.mkdir(parents=True, exist_ok=True)
-    total_samples = total_ms * SAMPLES_PER_MS
     steps: dict[str, float] = {}
     raw = work_dir / f"episode-{secrets.token_hex(4)}.s16"
     tmp = out_mp3.parent / f".episodekit-{secrets.token_hex(6)}.mp3.part"
@@ -200,7 +198,12 @@ def render_episode(
         meter = master.PcmMeter()
         try:
             with raw.open("wb") as handle:
-                _render_pcm(placements, total_samples, music, _Sink(handle, meter))
+
+                def write(data: bytes) -> None:
+                    handle.write(data)
+                    meter.write(data)
+
+                join_pcm(placements, total_ms, write, music=music)
             measured = meter.result().integrated_lufs
         finally:
             meter.kill()
@@ -249,25 +252,22 @@ def render_episode(
     )
 
 
-class _Sink:
-    """Writes 16-bit PCM to the raw file and the loudness meter at once."""
-
-    def __init__(self, handle: BinaryIO, meter: master.PcmMeter) -> None:
-        self._handle = handle
-        self._meter = meter
-
-    def write(self, samples: np.ndarray) -> None:
-        if samples.dtype == np.int16:
-            data = samples.astype("<i2", copy=False).tobytes()
-        else:
-            data = np.clip(np.rint(samples * 32768.0), -32768, 32767).astype("<i2").tobytes()
-        self._handle.write(data)
-        self._meter.write(data)
+def _to_pcm16(samples: np.ndarray) -> bytes:
+    if samples.dtype == np.int16:
+        return samples.astype("<i2", copy=False).tobytes()
+    return np.clip(np.rint(samples * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
-def _render_pcm(
-    placements: Sequence[Placement], total_samples: int, music: MusicTracks | None, sink: _Sink
+def join_pcm(
+    placements: Sequence[Placement],
+    total_ms: int,
+    write: Callable[[bytes], None],
+    *,
+    music: MusicTracks | None = None,
 ) -> None:
+    """Write the episode as 16-bit mono PCM through `write`, in order, one segment (or at most
+    CHUNK samples of silence or music) at a time: `total_ms * 24` samples in all."""
+    total_samples = total_ms * SAMPLES_PER_MS
     speech = [
         (p.start_ms * SAMPLES_PER_MS, p.end_ms * SAMPLES_PER_MS, p.segment) for p in placements
     ]
@@ -276,28 +276,28 @@ def _render_pcm(
     intro = music.intro if music is not None else None
     outro = music.outro if music is not None else None
     if intro is not None:
-        sink.write(_faded(np.asarray(intro, dtype=np.float32)))
+        write(_to_pcm16(_faded(np.asarray(intro, dtype=np.float32))))
         cursor = len(intro)
     for start, end, segment in speech:
         if start < cursor:
             raise ValueError(f"segment {segment.index} starts at sample {start}, before {cursor}")
-        _write_gap(sink, cursor, start, bed)
+        _write_gap(write, cursor, start, bed)
         voice = _read_segment(segment, end - start)
         if bed is not None:
             voice = voice + bed.samples(start, end)
-        sink.write(voice)
+        write(_to_pcm16(voice))
         cursor = end
     outro_start = total_samples - (len(outro) if outro is not None else 0)
     if outro_start < cursor:
         raise ValueError(f"the episode ends at sample {total_samples}, before its voice and outro")
-    _write_gap(sink, cursor, outro_start, bed)
+    _write_gap(write, cursor, outro_start, bed)
     if outro is not None:
-        sink.write(_faded(np.asarray(outro, dtype=np.float32)))
+        write(_to_pcm16(_faded(np.asarray(outro, dtype=np.float32))))
 
 
-def _write_gap(sink: _Sink, start: int, end: int, bed: _Bed | None) -> None:
+def _write_gap(write: Callable[[bytes], None], start: int, end: int, bed: _Bed | None) -> None:
     for a, b in _pieces(start, end):
-        sink.write(np.zeros(b - a, np.int16) if bed is None else bed.samples(a, b))
+        write(_to_pcm16(np.zeros(b - a, np.int16) if bed is None else bed.samples(a, b)))
 
 
 def _pieces(start: int, end: int) -> Iterator[tuple[int, int]]:

@@ -28,7 +28,7 @@ import numpy as np
 from episodekit.engines import SAMPLE_RATE
 from episodekit.errors import AudioError
 
-# ebur128's closing summary: "    I:         -22.3 LUFS" and (with peak=true) "    Peak:   -1.2 dBFS".
+# ebur128's closing summary: "  I:   -22.3 LUFS" and (with peak=true) "  Peak:   -1.2 dBFS".
 RGX_INTEGRATED = re.compile(r"^\s*I:\s+(-?inf|-?\d+(?:\.\d+)?) LUFS", re.MULTILINE)
 RGX_PEAK = re.compile(r"^\s*Peak:\s+(-?inf|-?\d+(?:\.\d+)?) dBFS", re.MULTILINE)
 
@@ -65,7 +65,8 @@ class PcmMeter:
     """An ffmpeg `ebur128` process fed with the PCM as it is written (no second read pass)."""
 
     def __init__(self) -> None:
-        self._log: IO[bytes] = tempfile.TemporaryFile()
+        # Closed in kill(); a log file, not a pipe, so a chatty ffmpeg can never block on it.
+        self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
         self._process = subprocess.Popen(
             [ffmpeg_exe(), "-hide_banner", "-nostats", *PCM_ARGS, "-i", "pipe:0",
              "-af", "ebur128=framelog=quiet", "-f", "null", "-"],
@@ -119,7 +120,7 @@ def encode_mp3(
               "-id3v2_version", "0"]
     cwd = out_tmp.parent
     if not verify:
-        _run(encode + ["-f", "mp3", out_tmp.name], cwd=cwd)
+        _run([*encode, "-f", "mp3", out_tmp.name], cwd=cwd)
         return None
     encode += ["-f", "tee", f"[f=mp3]{out_tmp.name}|[f=mp3]pipe:1"]
     measure = [ffmpeg_exe(), "-hide_banner", "-nostats", "-f", "mp3", "-i", "pipe:0",
