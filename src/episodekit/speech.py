@@ -237,7 +237,12 @@ async def _run(
     stop = asyncio.Event()  # set when a segment has failed for good: start nothing new
 
     async def one(plan: SegmentPlan) -> None:
-        synthesis = await _attempts(engine, plan, semaphore, stop, retries, backoff_base)
+        try:
+            synthesis = await _attempts(engine, plan, semaphore, stop, retries, backoff_base)
+        except SynthesisError:
+            # Set before any other task can take the freed slot, so nothing new is sent.
+            stop.set()
+            raise
         if synthesis is None:
             return
         wav = await asyncio.to_thread(
