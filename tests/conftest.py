@@ -19,3 +19,6 @@ def _isolated_environment(
     the edge engine goes to a closed loopback port unless a test points it at a test server."""
     monkeypatch.setenv("EPISODEKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("EPISODEKIT_EDGE_URL", "ws://127.0.0.1:9/edge/v1?TrustedClientToken=test")
+
+
+from tests.edge_server import edge_server  # noqa: E402, F401  (the loopback Edge service fixture)

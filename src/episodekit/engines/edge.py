@@ -67,7 +67,10 @@ def _use_url(url: str) -> None:
 
 
 def _speakable(char: str) -> bool:
-    return unicodedata.category(char)[0] in "LNMS"
+    # Letters, digits, combining marks and currency signs are read aloud; punctuation, spaces
+    # and math symbols such as < > = are not (or not as a word a subtitle should show).
+    category = unicodedata.category(char)
+    return category[0] in "LNM" or category == "Sc"
 
 
 def _normalized(text: str) -> tuple[str, list[int]]:

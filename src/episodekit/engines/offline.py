@@ -246,7 +246,10 @@ def synthesize_sync(text: str, voice: VoiceSettings, base_wpm: int = BASE_WPM) -
 
 
 def _speakable(char: str) -> bool:
-    return unicodedata.category(char)[0] in "LNMS"
+    # Letters, digits, combining marks and currency signs are read aloud; punctuation, spaces
+    # and math symbols such as < > = are not (or not as a word a subtitle should show).
+    category = unicodedata.category(char)
+    return category[0] in "LNM" or category == "Sc"
 
 
 def _words(text: str, run: _Run, samples: np.ndarray, duration_ms: int) -> tuple[Word, ...]:
