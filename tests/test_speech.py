@@ -5,19 +5,26 @@ from __future__ import annotations
 import asyncio
 import io
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from episodekit import speech
 from episodekit.cache import SegmentCache
-from episodekit.engines import PermanentEngineError, TransientEngineError
+from episodekit.engines import (
+    EngineUnavailable,
+    PermanentEngineError,
+    TransientEngineError,
+    edge,
+)
 from episodekit.errors import SynthesisError, VoiceError
-from episodekit.model import Chapter, Paragraph, Script
+from episodekit.model import Chapter, Paragraph, Script, VoiceSettings
 from episodekit.progress import Progress
 from episodekit.resources import default_dir
 from episodekit.segments import _Fits, plan_segments, request_bytes, split_text
-from episodekit.voices import VoiceProfile, load_profiles
+from episodekit.voices import load_profiles
+from tests.edge_server import EdgeTestServer
 from tests.fakes import FakeEngine
 
 PROFILES = load_profiles(default_dir("voices"))
@@ -305,21 +312,56 @@ def test_missing_speaker_refused_before_any_request(
 
 
 def test_bad_voice_refused_before_any_request(
-    engines: dict[str, FakeEngine], cache: SegmentCache
+    engines: dict[str, FakeEngine], cache: SegmentCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    narrator = PROFILES["narrator"]
-    broken = dict(PROFILES)
-    broken["guest"] = VoiceProfile(
-        "guest",
-        "",
-        {"edge": PROFILES["guest"].settings_for("edge").__class__("edge", "zh-CN-NobodyNeural")},
-        narrator.lexicon,
-        "voices/guest.toml",
+    asked: list[str] = []
+
+    async def voice_list(language: str) -> list[dict[str, str]]:
+        asked.append(language)
+        return [{"ShortName": "zh-CN-YunxiaNeural"}]
+
+    monkeypatch.setattr(edge, "list_edge_voices", voice_list)
+    profiles = dict(PROFILES)
+    profiles["guest"] = replace(
+        PROFILES["guest"], settings={"edge": VoiceSettings("edge", "zh-CN-NobodyNeural")}
     )
-    with pytest.raises(
-        VoiceError, match=r"^voices/guest.toml: edge voice 'zh-CN-NobodyNeural' does"
-    ):
-        run(SCRIPT, cache, engine="edge", profiles=broken)
+    with pytest.raises(VoiceError) as caught:
+        run(SCRIPT, cache, engine="edge", profiles=profiles)
+    assert str(caught.value).startswith(
+        "voices/guest.toml: edge voice 'zh-CN-NobodyNeural' does not exist; use one of "
+    )
+    assert not engines["edge"].history
+    assert asked == ["zh"]
+
+
+def test_online_voice_list_widens_the_known_voices(
+    engines: dict[str, FakeEngine], cache: SegmentCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def voice_list(language: str) -> list[dict[str, str]]:
+        return [{"ShortName": "zh-CN-YunxiaNeural"}]
+
+    monkeypatch.setattr(edge, "list_edge_voices", voice_list)
+    profiles = dict(PROFILES)
+    profiles["guest"] = replace(
+        PROFILES["guest"], settings={"edge": VoiceSettings("edge", "zh-CN-YunxiaNeural")}
+    )
+    run(SCRIPT, cache, engine="edge", profiles=profiles)
+    assert engines["edge"].history[2][1].voice == "zh-CN-YunxiaNeural"
+
+
+def test_unreachable_voice_list_keeps_the_mandarin_list(
+    engines: dict[str, FakeEngine], cache: SegmentCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def voice_list(language: str) -> list[dict[str, str]]:
+        raise EngineUnavailable("voice list unreachable")
+
+    monkeypatch.setattr(edge, "list_edge_voices", voice_list)
+    profiles = dict(PROFILES)
+    profiles["guest"] = replace(
+        PROFILES["guest"], settings={"edge": VoiceSettings("edge", "zh-CN-YunxiaNeural")}
+    )
+    with pytest.raises(VoiceError, match="'zh-CN-YunxiaNeural' does not exist"):
+        run(SCRIPT, cache, engine="edge", profiles=profiles)
     assert not engines["edge"].history
 
 
@@ -404,3 +446,31 @@ def test_real_offline_engine(cache: SegmentCache) -> None:
     assert all(0 <= w.start_ms <= w.end_ms <= first.duration_ms for w in first.words)
     again = run(script, cache, engine="offline")
     assert (again.synthesized, again.from_cache) == (0, 2)
+
+
+# ---------------------------------------------------------------- the real edge client, loopback
+
+
+def test_real_edge_engine_with_a_flaky_service(
+    edge_server: EdgeTestServer, cache: SegmentCache
+) -> None:
+    # The probe, then: a refused connection, a 503 and a stream cut short, each retried.
+    edge_server.script_faults(["ok", "refuse", "http503", "drop"])
+    script = make_script(["今天聊聊Altman。"], [("guest", "好的。")])
+    notes: list[str] = []
+    result = run(script, cache, engine="auto", jobs=1, on_warning=notes.append)
+    assert (result.engine_id, result.synthesized, notes) == ("edge", 2, [])
+    first = result.segments[0]
+    assert [first.text[w.text_start : w.text_end] for w in first.words][-1] == "Altman"
+    assert [r.text for r in edge_server.requests][-2:] == ["今天聊聊奧特曼。", "好的。"]
+    assert "YunjianNeural" in edge_server.requests[-1].voice
+    assert edge_server.connections == ["ok", "refuse", "http503", "drop", "ok", "ok"]
+
+
+def test_edge_unreachable_falls_back_to_real_offline(cache: SegmentCache) -> None:
+    notes: list[str] = []
+    result = run(make_script(["你好。"]), cache, engine="auto", on_warning=notes.append)
+    assert result.engine_id == "offline"
+    assert len(notes) == 1
+    assert notes[0].startswith("voice service unreachable (")
+    assert notes[0].endswith("); using the offline voice")

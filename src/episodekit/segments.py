@@ -130,9 +130,9 @@ def split_text(text: str, fits: _Fits) -> list[str]:
 
 
 def profile_name(speaker: str, script: Script) -> str:
-    """The profile a paragraph is read with: its speaker tag; the host's paragraphs (no tag or
-    "narrator") use the script's front-matter voice."""
-    return script.voice if speaker in ("", "narrator") else speaker
+    """The profile a paragraph is read with: its speaker (script.md's reader already resolves
+    untagged paragraphs to the front matter's voice); an empty speaker means that voice."""
+    return speaker or script.voice
 
 
 def needed_profiles(script: Script) -> set[str]:

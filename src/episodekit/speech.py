@@ -45,6 +45,7 @@ BACKOFF_CAP = 30.0
 # After one segment has failed for good, in-flight requests get this long to finish (and be
 # cached) before they are cancelled.
 GRACE_SECONDS = 15.0
+VOICE_LIST_TIMEOUT = 10.0  # the online voice list only widens a check: never wait long for it
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ async def choose_engine(engine_id: str, on_warning: Warn) -> Engine:
             await edge.probe()
             return edge
         except EngineUnavailable as error:
-            on_warning(f"voice service unreachable ({error}); using the offline voice")
+            reason = str(error).removeprefix("voice service unreachable: ")
+            on_warning(f"voice service unreachable ({reason}); using the offline voice")
         engine_id = "offline"
     engine = _load_engine(engine_id)
     try:
@@ -132,12 +134,12 @@ async def _known_voices(engine: Engine, wanted: Collection[str]) -> Collection[s
     # the list is a help, not a requirement, so a failure keeps the known ones.
     unknown = [v for v in wanted if check_voice_name("edge", v, None) is None and v not in known]
     if unknown:
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(ImportError, EngineUnavailable, asyncio.TimeoutError, OSError):
             from episodekit.engines.edge import list_edge_voices
 
             for language in sorted({v.split("-")[0] for v in unknown}):
-                for voice in await list_edge_voices(language):
-                    known.add(voice["ShortName"] if isinstance(voice, dict) else str(voice))
+                listed = await asyncio.wait_for(list_edge_voices(language), VOICE_LIST_TIMEOUT)
+                known.update(str(v["ShortName"]) for v in listed)
     return known
 
 
