@@ -17,7 +17,7 @@ from episodekit import assemble, bundle, narrate, scriptfile, speech, subtitles
 from episodekit.cache import SegmentCache, default_cache_dir
 from episodekit.errors import InputError
 from episodekit.files import write_text_atomic
-from episodekit.ingest import decode, load_document
+from episodekit.ingest import decode, parse_text
 from episodekit.model import BuildStats, Script
 from episodekit.resources import find_dir
 from episodekit.tags import Tags
@@ -74,7 +74,8 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _read_input_text(path: Path) -> str:
+def read_input(path: Path) -> str:
+    """The decoded text of an input file, or an InputError naming it."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -86,9 +87,9 @@ def _read_input_text(path: Path) -> str:
     return decode(data, path)
 
 
-def generate_script(input_path: Path, templates: Path | None) -> Script:
-    """Narrate a summary file into a Script."""
-    document = load_document(input_path)
+def generate_script(input_path: Path, templates: Path | None, text: str | None = None) -> Script:
+    """Narrate a summary file (its already decoded `text`, if given) into a Script."""
+    document = parse_text(read_input(input_path) if text is None else text, input_path)
     return narrate.narrate(document, find_dir("scripts", templates))
 
 
@@ -119,7 +120,7 @@ def resolve_script(
     A script file is used as it is. A summary is narrated, unless the folder already holds a
     script.md its user edited: that one wins (their edits are never thrown away), with a note.
     """
-    text = _read_input_text(input_path)
+    text = read_input(input_path)
     if scriptfile.is_script_text(text):
         return scriptfile.parse_script(text, input_path), text
     script_path = folder / "script.md"
@@ -130,7 +131,7 @@ def resolve_script(
         )
         edited = script_path.read_text(encoding="utf-8")
         return scriptfile.parse_script(edited, script_path), edited
-    script = generate_script(input_path, options.templates)
+    script = generate_script(input_path, options.templates, text)
     return script, write_generated_script(script_path, script)
 
 

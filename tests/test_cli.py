@@ -1,0 +1,95 @@
+"""The `episode` command as a user meets it: in-process through `main`, and as a real
+subprocess (`python -m episodekit`). Errors are one line on stderr, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from episodekit.cli import main
+from tests.conftest import ROOT, SEEDS
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+        raise SystemExit(0)
+    captured = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 1), captured.out, captured.err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0
+    assert out.startswith("episodekit ")
+
+
+def test_missing_input_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "nope.txt"
+    code, out, err = run(["script", str(missing)], capsys)
+    assert code == 1
+    assert err == f"episode: {missing}: no such file\n"
+
+
+def test_folder_as_input_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(["build", str(tmp_path), "--engine", "offline"], capsys)
+    assert code == 1
+    assert err == f"episode: {tmp_path}: is a folder, not a file\n"
+
+
+def test_bad_engine_choice(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["build", str(SEEDS[0]), "--engine", "cloud"], capsys)
+    assert code == 1
+    assert err == "episode: --engine 'cloud': choose auto, edge or offline\n"
+
+
+def test_init_copies_defaults_and_refuses_to_overwrite(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(["init", str(tmp_path / "show")], capsys)
+    assert code == 0
+    for kind in ("scripts", "voices"):
+        shipped = sorted(p.name for p in (ROOT / kind).iterdir())
+        copied = sorted(p.name for p in (tmp_path / "show" / kind).iterdir())
+        assert copied == shipped and copied
+    code, _, err = run(["init", str(tmp_path / "show")], capsys)
+    assert code == 1
+    assert "already exists; not overwriting your scripts" in err
+
+
+def test_check_of_missing_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(["check", str(tmp_path / "none")], capsys)
+    assert code == 1
+    assert err == f"episode: {tmp_path / 'none'}: no such bundle folder\n"
+
+
+def test_subprocess_error_has_no_traceback(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.txt"
+    done = subprocess.run(
+        [sys.executable, "-m", "episodekit", "script", str(missing)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr == f"episode: {missing}: no such file\n"
+    assert "Traceback" not in done.stderr
+
+
+def test_subprocess_verbose_shows_traceback(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.txt"
+    done = subprocess.run(
+        [sys.executable, "-m", "episodekit", "--verbose", "script", str(missing)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr
+    assert done.stderr.endswith(f"episode: {missing}: no such file\n")
