@@ -9,6 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from episodekit import speech
 from episodekit.cache import SegmentCache
@@ -121,6 +123,25 @@ def test_overlong_sentence_splits_at_commas_then_anywhere() -> None:
     # A Latin word is not cut while there is another place to cut.
     pieces = split_text("中" * 15 + "Altman" + "中" * 5, _Fits((), 60))
     assert any("Altman" in p for p in pieces)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["人", "工", "智", "慧", "。", "，", "！", "Altman", "GPT", " ", "a"]))
+)
+def test_split_pieces_join_back_and_fit(units: list[str]) -> None:
+    text = "".join(units)
+    fits = _Fits(PROFILES["narrator"].lexicon, 30)
+    pieces = split_text(text, fits)
+    assert "".join(pieces) == text
+    # Only a single unbreakable word may be longer than the cap.
+    assert all(fits(p) or (p.isascii() and p.isalnum()) for p in pieces)
+
+
+def test_untagged_paragraph_reads_with_the_front_matter_voice() -> None:
+    script = replace(make_script([("", "你好。"), ("narrator", "再見。")]), voice="guest")
+    plans = plan_segments(script, PROFILES, "edge")
+    assert [p.speaker for p in plans] == ["guest", "narrator"]
 
 
 # ---------------------------------------------------------------- synthesis and the cache
