@@ -211,7 +211,7 @@ def render_episode(
 
         clock = time.perf_counter()
         gain = loudness - measured if measured > master.SILENCE_LUFS else 0.0
-        margin = 1.0  # sample-peak limiting plus MP3 overshoot: start 1 dB under the target
+        margin = 1.5  # sample-peak limiting plus MP3 overshoot: start 1.5 dB under the target
         attempts = 0
         while True:
             attempts += 1
