@@ -360,3 +360,50 @@ def test_any_document_is_fully_narrated_with_one_greeting_and_one_signoff(doc: D
         for paragraph in chapter.paragraphs:
             assert paragraph.text.rstrip("」』）)")[-1] in "。？！", paragraph.text
     assert parse_script(text, Path("s.md")) == script
+
+
+def _closing_doc(words: str) -> Document:
+    return Document(
+        title="訪談",
+        guest="Sam Altman",
+        sections=(
+            Section("開場", (Point("OpenAI 究竟想做什麼？", label="人們不禁好奇"),)),
+            Section(
+                "重點",
+                (
+                    Point(
+                        "Sora 的重要性",
+                        children=(Point("製作優秀的產品，讓社會嚐鮮。"), Point("推進研究。")),
+                    ),
+                    Point("未來的界面會有兩部分。", children=(Point("世界模型"), Point("新硬件"))),
+                ),
+            ),
+            Section("結尾", (Point(words),)),
+        ),
+        has_signoff=True,
+    )
+
+
+def test_the_summary_closing_words_lead_into_the_signoff() -> None:
+    closing = "以上就是這次訪談的主要內容，大家有什麼看法？歡迎在評論區留言。"
+    script = narrate(_closing_doc(closing), TEMPLATES)
+    assert [c.title for c in script.chapters] == ["開場", "重點"]
+    assert [p.text for p in script.chapters[-1].paragraphs[-2:]] == [closing, SIGNOFF + "。"]
+    text = render_script(script)
+    assert text.count("以上就是") == 1 and text.count("評論區") == 1 and text.count(SIGNOFF) == 1
+
+
+def test_closing_words_without_the_invitation_still_get_it() -> None:
+    closing = "以上就是這次專訪的主要內容，話題較為廣泛"
+    last = narrate(_closing_doc(closing), TEMPLATES).chapters[-1].paragraphs
+    assert last[-2].text == closing + "。"
+    assert last[-1].text == "大家對此有什麼看法？歡迎在評論區留言。" + SIGNOFF + "。"
+
+
+def test_points_lead_into_their_sub_points() -> None:
+    script = narrate(_closing_doc("再見"), TEMPLATES)
+    assert script.chapters[0].paragraphs[1].text == "人們不禁好奇：OpenAI 究竟想做什麼？"
+    assert [p.text for p in script.chapters[1].paragraphs[:2]] == [
+        "我們先來看看重點。首先，Sora 的重要性：第一，製作優秀的產品，讓社會嚐鮮。第二，推進研究。",
+        "其次，未來的界面會有兩部分。具體來說，世界模型，以及新硬件。",
+    ]

@@ -189,16 +189,15 @@ def context(doc: Document) -> dict[str, Any]:
     intro: list[dict[str, Any]] = []
     if sections and _is_titled(sections[0], INTRO_TITLES):
         intro = _blocks(sections.pop(0).blocks, doc)
-        # The opening is retold as it stands: no "首先、其次" before the episode has begun.
-        for item in intro:
-            if item["kind"] == "point":
-                item["index"], item["count"] = 0, 1
+    # The summary's own closing words lead into the sign-off instead of making a chapter.
+    closing: list[dict[str, Any]] = []
+    if len(sections) > 1 and _is_titled(sections[-1], OUTRO_TITLES):
+        closing = _blocks(sections.pop().blocks, doc)
     chapters = [
         {
             "number": number,
             "title": clean(clause(section.title)),
             "blocks": _blocks(section.blocks, doc),
-            "closing": _is_titled(section, OUTRO_TITLES),
         }
         for number, section in enumerate((s for s in sections if s.blocks), start=1)
     ]
@@ -212,6 +211,9 @@ def context(doc: Document) -> dict[str, Any]:
         "has_signoff": doc.has_signoff,
         "intro_blocks": intro,
         "chapters": chapters,
+        "closing_blocks": closing,
+        # For the outro's "did the summary already say this" checks, in the templates' script.
+        "closing_text": chinese.convert("".join(b.get("text", "") for b in closing), "hant"),
     }
 
 
