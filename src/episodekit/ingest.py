@@ -8,6 +8,7 @@ source line (kept as Document.source for the description).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import charset_normalizer
@@ -15,7 +16,7 @@ import yaml
 
 from episodekit import chinese
 from episodekit.errors import InputError
-from episodekit.model import Document
+from episodekit.model import ChineseScript, Document
 from episodekit.parse import RGX_URL, RGX_URL_USEFUL, parse_document, strip_controls
 
 __all__ = ["clean_text", "decode", "load_document", "parse_text"]
@@ -29,8 +30,13 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 # The legacy encodings Chinese text files come in. GB18030 is a superset of GBK and GB2312.
 _LEGACY = ("gb18030", "big5")
-_CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "big5hkscs": "big5",
-                    "cp950": "big5"}
+_CHARSET_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "cp936": "gb18030",
+    "big5hkscs": "big5",
+    "cp950": "big5",
+}
 # The commonest characters of written Chinese in both scripts: a wrong legacy decoding turns
 # text into rare characters, a right one is full of these.
 _COMMON = set(
@@ -121,20 +127,40 @@ def _decode_unmarked(data: bytes, path: Path) -> str:
 
 # Lines an assistant writes to the user before the summary, patterns by meaning.
 OPENING_CHATTER: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ack_then_colon", re.compile(
-        r"^(?:好的|好|當然|当然|沒問題|没问题|OK|Okay|Sure)[，,！!。.\s].*(?:[:：]|如下[。.]?)$", re.I)),
+    (
+        "ack_then_colon",
+        re.compile(
+            r"^(?:好的|好|當然|当然|沒問題|没问题|OK|Okay|Sure)[，,！!。.\s].*(?:[:：]|如下[。.]?)$",
+            re.I,
+        ),
+    ),
     ("for_you", re.compile(r"(?:為你|为你|為您|为您|幫你|帮你|幫您|帮您).*(?:[:：]|如下[。.]?)$")),
-    ("here_follows", re.compile(
-        r"^(?:以下是|下面是|這是|这是).*(?:整理|改寫|改写|潤色|润色|優化|优化|修改|重寫|重写|精簡|精简|版本)"
-        r".*[:：]$")),
-    ("as_follows", re.compile(r"(?:整理|改寫|改写|修改|優化|优化)後?的?(?:文稿|版本|內容|内容|稿件)如下")),
-    ("english_here_is", re.compile(r"^(?:Sure|Okay|OK|Certainly)?[,!. ]*(?:here is|here's)\b.*:$", re.I)),
+    (
+        "here_follows",
+        re.compile(
+            r"^(?:以下是|下面是|這是|这是).*(?:整理|改寫|改写|潤色|润色|優化|优化|修改|重寫|重写|精簡|精简|版本)"
+            r".*[:：]$"
+        ),
+    ),
+    (
+        "as_follows",
+        re.compile(r"(?:整理|改寫|改写|修改|優化|优化)後?的?(?:文稿|版本|內容|内容|稿件)如下"),
+    ),
+    (
+        "english_here_is",
+        re.compile(r"^(?:Sure|Okay|OK|Certainly)?[,!. ]*(?:here is|here's)\b.*:$", re.I),
+    ),
 )
 # Lines after the summary: an assistant's sign-off to the user (not to the audience: "大家"
 # is content), model trailers, and a newsletter's boilerplate after a transcript.
 CLOSING_CHATTER: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hope_helps_you", re.compile(r"希望.{0,24}(?:您|你)(?![們们])")),
-    ("ask_for_changes", re.compile(r"(?:如果|如|若).{0,12}(?:需要|想要|有).{0,24}(?:修改|調整|调整|幫助|帮助|補充|补充)")),
+    (
+        "ask_for_changes",
+        re.compile(
+            r"(?:如果|如|若).{0,12}(?:需要|想要|有).{0,24}(?:修改|調整|调整|幫助|帮助|補充|补充)"
+        ),
+    ),
     ("tell_me", re.compile(r"(?:請|请)(?:隨時|随时)?(?:告訴|告诉|讓|让)我")),
     ("about_this_version", re.compile(r"^(?:這個|这个|此|以上|這份|这份)(?:版本|整理|文稿)")),
     ("english_hope", re.compile(r"\b(?:hope this helps|let me know if)\b", re.I)),
@@ -152,8 +178,9 @@ RGX_SOURCE_LINE = re.compile(
 )
 RGX_LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+\"[^\"]*\")?\s*$")
 RGX_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-RGX_COLLAPSED = re.compile(r"<details\b.*?(?:</details\s*>|\Z)|<(script|style)\b.*?(?:</\1\s*>|\Z)",
-                           re.S | re.I)
+RGX_COLLAPSED = re.compile(
+    r"<details\b.*?(?:</details\s*>|\Z)|<(script|style)\b.*?(?:</\1\s*>|\Z)", re.S | re.I
+)
 RGX_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 
 
@@ -210,7 +237,9 @@ def clean_text(text: str) -> tuple[str, str, str, list[str]]:
     return "\n".join(lines), title, source, links
 
 
-def _trim(lines: list[str], patterns: tuple[tuple[str, re.Pattern[str]], ...], *, from_end: bool) -> list[str]:
+def _trim(
+    lines: list[str], patterns: tuple[tuple[str, re.Pattern[str]], ...], *, from_end: bool
+) -> list[str]:
     """Drop blank lines and lines matching `patterns` from one end, up to the first content."""
     order = range(len(lines) - 1, -1, -1) if from_end else range(len(lines))
     cut = None
@@ -234,18 +263,32 @@ def parse_text(text: str, path: Path) -> Document:
     content, title, source, links = clean_text(text)
     script = chinese.dominant_script(content + title)
     # One conversion of the whole text, before parsing: every string then follows.
-    content = chinese.convert(content, script)
-    title = chinese.convert(title, script)
+    content = to_script(content, script)
+    title = to_script(title, script)
     document = parse_document(content, title=title, source=source, links=tuple(links))
     if not document.sections:
         raise InputError(path, "nothing to narrate after cleaning")
-    return _with_script(document, script)
-
-
-def _with_script(document: Document, script: chinese.ChineseScript) -> Document:
-    from dataclasses import replace
-
     return replace(document, script=script)
+
+
+def to_script(text: str, script: ChineseScript) -> str:
+    """`text` in one script, changing only characters that belong to the other one.
+
+    OpenCC converts by phrase, and on text already in the target script it "fixes" characters
+    both scripts share (s2tw turns 只相信 into 隻相信, 注重 into 註重). So a character changes
+    only if, on its own, it converts: it is specific to the other script.
+    """
+    converted = chinese.convert(text, script)
+    if converted == text or len(converted) != len(text):
+        return converted
+    distinct = sorted(set(text) - {"\n"})
+    singles = chinese.convert("\n".join(distinct), script).split("\n")
+    if len(singles) != len(distinct):
+        return converted
+    specific = {c for c, single in zip(distinct, singles, strict=True) if c != single}
+    return "".join(
+        new if old in specific else old for old, new in zip(text, converted, strict=True)
+    )
 
 
 def load_document(path: Path) -> Document:

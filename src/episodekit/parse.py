@@ -44,7 +44,9 @@ def strip_controls(text: str) -> str:
     """Drop control, format (zero-width, bidi) and separator characters; keep `\\n`."""
     text = text.replace("\t", " ")
     return "".join(
-        c for c in text if c == "\n" or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
+        c
+        for c in text
+        if c == "\n" or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
     )
 
 
@@ -82,13 +84,17 @@ def _keep_link(url: str, links: list[str], replacement: str) -> str:
 RGX_ATX = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 RGX_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*[:：]?\s*$")
 RGX_BULLET = re.compile(r"^(\s*)([-*+•·●○▪]|\d{1,3}[.)、]|[（(]\d{1,3}[)）])\s+(.*)$")
-RGX_CJK_ORDINAL = re.compile(r"^(\s*)([一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[)）])\s*(.+)$")
+RGX_CJK_ORDINAL = re.compile(
+    r"^(\s*)([一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[)）])\s*(.+)$"
+)
 RGX_QUOTE = re.compile(r"^\s*>\s?(.*)$")
 RGX_TABLE = re.compile(r"^\s*\|(.*)\|\s*$")
 RGX_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 RGX_RULE = re.compile(r"^\s*(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|(?:=\s*){3,})$")
 RGX_FENCE = re.compile(r"^\s*(```|~~~)")
-RGX_TITLE_LABEL = re.compile(r"^(?:標題|標題名稱|题目|題目|主題|标题|主题|Title)\s*[:：]\s*(.+)$", re.I)
+RGX_TITLE_LABEL = re.compile(
+    r"^(?:標題|標題名稱|题目|題目|主題|标题|主题|Title)\s*[:：]\s*(.+)$", re.I
+)
 RGX_TIMESTAMP = re.compile(r"^[\[(（]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])）]?\s*[-–—|:：]?\s*")
 RGX_ORDINAL_PREFIX = re.compile(
     r"^(?:[一二三四五六七八九十百]+[、.]|[（(][一二三四五六七八九十百\d]+[)）]|第[一二三四五六七八九十百\d]+[章節节部分]"
@@ -107,13 +113,34 @@ RGX_NAME = re.compile(r"\b([A-Z][a-z]+(?:[ ·][A-Z][a-z]+)+)\b")
 RGX_CAPWORD = re.compile(r"\b([A-Z][a-z]+)\b")
 
 TERMINAL = "。！？!?….;；,，、"
-HOST_WORDS = {"主持人", "主持", "主播", "記者", "记者", "訪問者", "访问者", "採訪者", "采访者",
-              "提問", "提问", "問", "问", "q", "host", "interviewer"}
+HOST_WORDS = {
+    "主持人",
+    "主持",
+    "主播",
+    "記者",
+    "记者",
+    "訪問者",
+    "访问者",
+    "採訪者",
+    "采访者",
+    "提問",
+    "提问",
+    "問",
+    "问",
+    "q",
+    "host",
+    "interviewer",
+}
 GUEST_WORDS = {"嘉賓", "嘉宾", "受訪者", "受访者", "答", "a", "guest"}
 
 # Sections that describe the editing, not the talk: dropped with everything under them.
 META_TITLES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("editing_notes", re.compile(r"^(?:整理|修改|改寫|改写|編輯|编辑|優化|优化|潤色|润色)(?:說明|说明|要點|要点|思路|重點|重点|記錄|记录)")),
+    (
+        "editing_notes",
+        re.compile(
+            r"^(?:整理|修改|改寫|改写|編輯|编辑|優化|优化|潤色|润色)(?:說明|说明|要點|要点|思路|重點|重点|記錄|记录)"
+        ),
+    ),
     ("changes_made", re.compile(r"^(?:changes made|notes on (?:the )?(?:edit|revision))", re.I)),
 )
 
@@ -124,7 +151,12 @@ GREETING: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 SIGNOFF: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("see_you", re.compile(r"下期再[見见]|下次再[見见]")),
-    ("thanks_watching", re.compile(r"(?:感謝|感谢|謝謝|谢谢)(?:大家|各位)?(?:的)?(?:收看|觀看|观看|收聽|收听)(?:本期|本集)")),
+    (
+        "thanks_watching",
+        re.compile(
+            r"(?:感謝|感谢|謝謝|谢谢)(?:大家|各位)?(?:的)?(?:收看|觀看|观看|收聽|收听)(?:本期|本集)"
+        ),
+    ),
 )
 RGX_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[」』”’)）]*|[^。！？!?]+$")
 
@@ -137,6 +169,7 @@ class _Line:
     level: int = 0
     name: str = ""
     alias: str = ""
+    raw: str = ""
 
 
 @dataclass
@@ -177,7 +210,7 @@ def _classify(raw: str) -> _Line:
         name, alias = m.group("name").strip(), ""
         if a := RGX_ALIAS.match(name):
             name, alias = a.group(1).strip(), a.group(2).strip()
-        return _Line("speaker", m.group("text"), name=name, alias=alias)
+        return _Line("speaker", m.group("text"), name=name, alias=alias, raw=raw.strip())
     return _Line("plain", raw.strip())
 
 
@@ -233,9 +266,9 @@ def _initials(name: str) -> str:
 def find_guest(title: str, text: str, lines: list[_Line], roles: dict[str, str]) -> str:
     """The main guest's full name, when the text says it: an alias, initials or the title."""
     for line in lines:
-        if line.kind == "speaker" and line.alias and roles.get(line.name) != "host":
-            if RGX_NAME.fullmatch(line.alias) or not line.alias.isascii():
-                return line.alias
+        named = line.kind == "speaker" and line.alias and roles.get(line.name) != "host"
+        if named and (RGX_NAME.fullmatch(line.alias) or not line.alias.isascii()):
+            return line.alias
     names: dict[str, int] = {}
     for name in RGX_NAME.findall(text):
         names[name] = names.get(name, 0) + 1
@@ -253,22 +286,26 @@ def find_guest(title: str, text: str, lines: list[_Line], roles: dict[str, str])
     return named[0] if len(named) == 1 else ""
 
 
-def _split_label(text: str) -> tuple[str, str]:
-    """(label, text) of a bullet: a bold lead-in or a short `label:` before the text."""
+def _bold_label(text: str) -> tuple[str, str] | None:
+    """(label, text) of a bullet with a bold lead-in ("**革命性飛躍：** text")."""
     if m := RGX_BOLD_LABEL.match(text.strip()):
         bold, colon, rest = m.group(2), m.group(3), m.group(4)
         if colon or bold.rstrip().endswith(("：", ":")) or not rest:
             return bold, rest
-        return "", text
+    return None
+
+
+def _plain_label(text: str) -> tuple[str, str] | None:
+    """(label, text) of a bullet that starts with a short unmarked `label:` (seed 004)."""
     if (m := RGX_PLAIN_LABEL.match(text.strip())) and not m.group(2).startswith("//"):
         label = m.group(1)
         if not label.strip().isdigit() and not re.search(r"https?$|www", label, re.I):
             return label, m.group(2)
-    return "", text
+    return None
 
 
-def _point(text: str, links: list[str]) -> Point:
-    label, body = _split_label(text)
+def _point(text: str, links: list[str], plain_labels: bool) -> Point:
+    label, body = _bold_label(text) or (plain_labels and _plain_label(text)) or ("", text)
     label = clean_inline(label, links).strip("：:")
     body = clean_inline(body, links)
     if not body:
@@ -297,21 +334,24 @@ def _is_heading_line(lines: list[_Line], index: int) -> bool:
     if after is None:
         return False
     before = lines[index - 1] if index > 0 else None
-    if before is not None and before.kind == "plain" and not _ends_sentence(before.text):
-        return False
-    return True
+    return before is None or before.kind != "plain" or _ends_sentence(before.text)
 
 
 def _point_tree(items: list[tuple[int, str]], links: list[str]) -> list[Point]:
     """Points from a run of (indent, text) bullet lines; deeper lines are the children."""
     points: list[Point] = []
+    siblings = [text for indent, text in items if indent == min((i for i, _ in items), default=0)]
+    # An unmarked "X：" is a label only where most siblings have one; in "人們不禁好奇：…"
+    # alone among plain bullets the colon is just punctuation.
+    labelled = sum(_plain_label(t) is not None for t in siblings)
+    plain_labels = labelled >= 2 and labelled * 2 >= len(siblings)
     index = 0
     while index < len(items):
         indent, text = items[index]
         end = index + 1
         while end < len(items) and items[end][0] > indent:
             end += 1
-        point = _point(text, links)
+        point = _point(text, links, plain_labels)
         children = tuple(_point_tree(items[index + 1 : end], links))
         if point.text or children:
             points.append(Point(text=point.text, label=point.label, children=children))
@@ -321,14 +361,19 @@ def _point_tree(items: list[tuple[int, str]], links: list[str]) -> list[Point]:
 
 def _table(rows: list[_Line], links: list[str]) -> list[Prose]:
     """Each data row read as a sentence, the header cells as labels; separator rows dropped."""
-    cells = [[clean_inline(c, links) for c in row.text.split("|")] if row.kind == "table" else [] for row in rows]
+    cells = [
+        [clean_inline(c, links) for c in row.text.split("|")] if row.kind == "table" else []
+        for row in rows
+    ]
     header: list[str] = []
     if len(rows) > 1 and rows[1].kind == "tsep":
         header, cells = cells[0], cells[2:]
     return [Prose(text) for row in cells if row and (text := _table_row(row, header))]
 
 
-def _remove_sentences(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> tuple[str, bool]:
+def _remove_sentences(
+    text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...]
+) -> tuple[str, bool]:
     kept, found = [], False
     for sentence in RGX_SENTENCE.findall(text):
         if any(p.search(sentence) for _, p in patterns):
@@ -338,7 +383,9 @@ def _remove_sentences(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ..
     return "".join(kept).strip(_EDGE_PUNCT), found
 
 
-def _strip_block(block: Block, patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> tuple[Block | None, bool]:
+def _strip_block(
+    block: Block, patterns: tuple[tuple[str, re.Pattern[str]], ...]
+) -> tuple[Block | None, bool]:
     text, found = _remove_sentences(block.text, patterns)
     if not found:
         return block, False
@@ -372,8 +419,7 @@ def _lines(text: str) -> list[_Line]:
     roles = _speakers(lines)
     for line in lines:
         if line.kind == "speaker" and line.name not in roles:
-            alias = f"（{line.alias}）" if line.alias else ""
-            line.kind, line.text = "plain", f"{line.name}{alias}：{line.text}"
+            line.kind, line.text = "plain", line.raw
     for index, line in enumerate(lines):
         if line.kind == "plain" and _is_heading_line(lines, index):
             line.kind, line.level = "heading", 8
@@ -385,17 +431,21 @@ def _lines(text: str) -> list[_Line]:
     return lines
 
 
-def parse_document(text: str, *, title: str = "", source: str = "", links: tuple[str, ...] = ()) -> Document:
+def parse_document(
+    text: str, *, title: str = "", source: str = "", links: tuple[str, ...] = ()
+) -> Document:
     """Parse cleaned text (one script, no chatter) into a Document; `title`/`source` come from
     front matter and win over what the text says. The Document may have no sections."""
     found_links = list(links)
     lines = _lines(text)
     label_title = ""
     for line in lines:
-        if line.kind in ("heading", "plain"):
-            if m := RGX_TITLE_LABEL.match(clean_inline(line.text, [])):
-                line.kind, label_title = "title", m.group(1)
-                break
+        found = line.kind in ("heading", "plain") and RGX_TITLE_LABEL.match(
+            clean_inline(line.text, [])
+        )
+        if found:
+            line.kind, label_title = "title", found.group(1)
+            break
     roles = _speakers(lines)
     order = list(dict.fromkeys(ln.name for ln in lines if ln.kind == "speaker"))
     first_heading = next((ln.text for ln in lines if ln.kind == "heading"), "")
@@ -446,7 +496,11 @@ def _fold_empty(sections: list[_Section]) -> list[_Section]:
     result: list[_Section] = []
     pending: list[Block] = []
     for section in sections:
-        if not section.blocks and section.title and not any(p.match(section.title) for _, p in META_TITLES):
+        if (
+            not section.blocks
+            and section.title
+            and not any(p.match(section.title) for _, p in META_TITLES)
+        ):
             pending.append(Prose(section.title))
             continue
         section.blocks = [*pending, *section.blocks]
@@ -460,7 +514,9 @@ def _fold_empty(sections: list[_Section]) -> list[_Section]:
     return result
 
 
-def _build(lines: list[_Line], roles: dict[str, str], host_unlabelled: bool, links: list[str]) -> list[_Section]:
+def _build(
+    lines: list[_Line], roles: dict[str, str], host_unlabelled: bool, links: list[str]
+) -> list[_Section]:
     # Which headings' sections hold speaker lines: plain lines there belong to the transcript.
     transcript: set[int] = set()
     number = 0
@@ -491,7 +547,11 @@ def _build(lines: list[_Line], roles: dict[str, str], host_unlabelled: bool, lin
             if table or quote:
                 flush()
             continue
-        if (bullets and line.kind not in ("bullet", "ordinal")) or (table and line.kind not in ("table", "tsep")) or (quote and line.kind != "quote"):
+        if (
+            (bullets and line.kind not in ("bullet", "ordinal"))
+            or (table and line.kind not in ("table", "tsep"))
+            or (quote and line.kind != "quote")
+        ):
             flush()
         if line.kind in ("rule", "title"):
             continue
@@ -509,7 +569,9 @@ def _build(lines: list[_Line], roles: dict[str, str], host_unlabelled: bool, lin
             quote.append(line.text)
         elif line.kind == "speaker":
             role = "host" if roles.get(line.name) == "host" else "guest"
-            last_turn = Turn(text=clean_inline(line.text, links), speaker=clean_inline(line.name, []), role=role)
+            last_turn = Turn(
+                text=clean_inline(line.text, links), speaker=clean_inline(line.name, []), role=role
+            )
             if last_turn.text:
                 sections[-1].blocks.append(last_turn)
         elif body := clean_inline(line.text, links):
@@ -517,7 +579,9 @@ def _build(lines: list[_Line], roles: dict[str, str], host_unlabelled: bool, lin
             if in_transcript and host_unlabelled:
                 sections[-1].blocks.append(Turn(text=body, speaker="", role="host"))
             elif in_transcript and last_turn is not None:
-                sections[-1].blocks.append(Turn(text=body, speaker=last_turn.speaker, role=last_turn.role))
+                sections[-1].blocks.append(
+                    Turn(text=body, speaker=last_turn.speaker, role=last_turn.role)
+                )
             else:
                 sections[-1].blocks.append(Prose(body))
     flush()
