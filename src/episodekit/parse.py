@@ -36,6 +36,7 @@ RGX_EMOJI = re.compile(
 )
 RGX_DANGLING = re.compile(r"[，,、；;：:]\s*([。！？!?])")
 RGX_EMPTY_BRACKETS = re.compile(r"\(\s*\)|（\s*）|「\s*」|“\s*”|\[\s*\]|【\s*】")
+RGX_SPACE_BEFORE_CJK_PUNCT = re.compile(r"\s+([，。、；：！？」』）])")
 RGX_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 _EDGE_PUNCT = "，,、；;：:. \u3000"
 
@@ -69,6 +70,7 @@ def clean_inline(text: str, links: list[str]) -> str:
     text = RGX_EMPTY_BRACKETS.sub("", text)
     text = RGX_DANGLING.sub(r"\1", text)
     text = RGX_SPACES.sub(" ", text)
+    text = RGX_SPACE_BEFORE_CJK_PUNCT.sub(r"\1", text)
     return text.strip(_EDGE_PUNCT).replace("\n", " ").strip()
 
 
