@@ -111,8 +111,9 @@ RGX_BOLD_LABEL = re.compile(r"^(\*\*|__)(.+?)\1\s*([:：]?)\s*(.*)$")
 RGX_PLAIN_LABEL = re.compile(r"^([^:：。，,！？!?；;「」“”()（）]{1,24}?)\s*[:：]\s*(.+)$")
 RGX_NO_NAME = re.compile(r"[，,。！？!?；;、「」“”《》\[\]【】=<>/]|https?$|www", re.I)
 RGX_QUOTE_BY = re.compile(r"^(.*?)\s*(?:——|—|--|－－)\s*([^—\-]{1,30})$")
-RGX_NAME = re.compile(r"\b([A-Z][a-z]+(?:[ ·][A-Z][a-z]+)+)\b")
-RGX_CAPWORD = re.compile(r"\b([A-Z][a-z]+)\b")
+# Latin names run straight into CJK text ("Sam Altman談…"), where \b sees no boundary.
+RGX_NAME = re.compile(r"(?<![A-Za-z])([A-Z][a-z]+(?:[ ·][A-Z][a-z]+)+)(?![A-Za-z])")
+RGX_CAPWORD = re.compile(r"(?<![A-Za-z])([A-Z][a-z]+)(?![A-Za-z])")
 
 TERMINAL = "。！？!?….;；,，、"
 HOST_WORDS = {
@@ -284,7 +285,7 @@ def find_guest(title: str, text: str, lines: list[_Line], roles: dict[str, str])
     for name in ranked:
         if name in title or (set(name.replace("·", " ").split()) & title_words and names[name] > 1):
             return name
-    named = [n for n, r in roles.items() if r == "guest" and n.lower() not in GUEST_WORDS]
+    named = [n for n, r in roles.items() if r != "host" and n.lower() not in GUEST_WORDS]
     return named[0] if len(named) == 1 else ""
 
 
@@ -337,6 +338,15 @@ def _is_heading_line(lines: list[_Line], index: int) -> bool:
         return False
     before = lines[index - 1] if index > 0 else None
     return before is None or before.kind != "plain" or _ends_sentence(before.text)
+
+
+def _join(parts: list[str]) -> str:
+    """Lines of one paragraph joined: Chinese needs no space between them, Latin text does."""
+    out = ""
+    for part in (p.strip() for p in parts):
+        latin = out and out[-1].isascii() and part[:1].isascii()
+        out += (" " if latin else "") + part
+    return out
 
 
 def _point_tree(items: list[tuple[int, str]], links: list[str]) -> list[Point]:
@@ -537,7 +547,7 @@ def _build(
         blocks = sections[-1].blocks
         blocks.extend(_point_tree(bullets, links))
         blocks.extend(_table(table, links))
-        if quote and (body := clean_inline(" ".join(quote), links)):
+        if quote and (body := clean_inline(_join(quote), links)):
             speaker = ""
             if m := RGX_QUOTE_BY.match(body):
                 body, speaker = m.group(1).strip(_EDGE_PUNCT), m.group(2).strip()
