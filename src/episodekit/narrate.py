@@ -13,7 +13,7 @@ are swapped for private-use placeholders until the body is parsed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,7 +23,17 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from episodekit import chinese, resources
 from episodekit.errors import ScriptFormatError, TemplateError
-from episodekit.model import Block, Document, Point, Prose, Quote, Script, Section, Turn
+from episodekit.model import (
+    Block,
+    ChineseScript,
+    Document,
+    Point,
+    Prose,
+    Quote,
+    Script,
+    Section,
+    Turn,
+)
 from episodekit.scriptfile import parse_body
 
 EPISODE_TEMPLATE = "episode.j2"
@@ -43,6 +53,10 @@ OPEN_ENDS = "：:，,；;、-—–"
 HALF_TO_FULL = {".": "。", "?": "？", "!": "！"}
 RGX_SENTENCE = re.compile(r"[^。？！?!]*(?:[。？！?!]+[」』”’）)]*|$)")
 RGX_SPACES = re.compile(r"\s+")
+HALF_TO_FULL_INLINE = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；"}
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef「」“”"
+# A half-width mark right after or right before a Chinese character (not "3:00", not "a, b").
+RGX_HALF_BY_CJK = re.compile(rf"(?<=[{_CJK}])[,?!:;]|[,?!:;](?=[{_CJK}])")
 
 # Section titles that mean "the summary's own opening" and "its own closing".
 INTRO_TITLES = ("開場", "引言", "前言", "開頭", "導言", "介紹", "简介", "開篇")
@@ -52,10 +66,23 @@ OUTRO_TITLES = ("結尾", "結語", "總結", "尾聲", "結束語")
 # ---------------------------------------------------------------- text helpers (also filters)
 
 
+def _full_width(match: re.Match[str]) -> str:
+    return HALF_TO_FULL_INLINE[match[0]]
+
+
 def clean(text: str) -> str:
-    """Data as it may appear in the rendered body: one line, structure characters protected."""
+    """Data as it may appear in the rendered body: one line, half-width punctuation next to
+    Chinese made full-width (so sentences end where the speech stage looks), structure
+    characters protected."""
     text = RGX_SPACES.sub(" ", text).strip()
+    text = RGX_HALF_BY_CJK.sub(_full_width, text)
     return "".join(_PROTECT.get(ch, ch) for ch in text)
+
+
+def add_subject(text: str, verbs: list[str], subject: str) -> str:
+    """Give a subject to each sentence that starts with a view verb ("認為開源是好的")."""
+    pattern = "(^|[。！？；])(" + "|".join(re.escape(verb) for verb in verbs) + ")"
+    return re.sub(pattern, lambda m: m[1] + subject + m[2], text) if verbs else text
 
 
 def clause(text: str) -> str:
@@ -212,17 +239,33 @@ def context(doc: Document) -> dict[str, Any]:
         "intro_blocks": intro,
         "chapters": chapters,
         "closing_blocks": closing,
-        # For the outro's "did the summary already say this" checks, in the templates' script.
-        "closing_text": chinese.convert("".join(b.get("text", "") for b in closing), "hant"),
+        # For the outro's "did the summary already say this" checks.
+        "closing_text": "".join(b.get("text", "") for b in closing),
     }
 
 
 # ---------------------------------------------------------------- rendering
 
 
-def environment(folder: Path) -> SandboxedEnvironment:
+class _ScriptLoader(jinja2.FileSystemLoader):
+    """Loads templates converted to the episode's Chinese script. Converting the template text
+    rather than the rendered script leaves the summary's own text alone: OpenCC is not
+    idempotent on text already in the target script (s2tw turns 只 into 隻, 注重 into 註重)."""
+
+    def __init__(self, folder: Path, script: ChineseScript) -> None:
+        super().__init__(str(folder))
+        self.script = script
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, filename, uptodate = super().get_source(environment, template)
+        return chinese.convert(source, self.script), filename, uptodate
+
+
+def environment(folder: Path, script: ChineseScript = "hant") -> SandboxedEnvironment:
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=_ScriptLoader(folder, script),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -231,7 +274,7 @@ def environment(folder: Path) -> SandboxedEnvironment:
     )
     env.filters.update(sentence=sentence, clause=clause)
     env.tests.update(question=is_question)
-    env.globals.update(startswith_any=lambda text, prefixes: text.startswith(tuple(prefixes)))
+    env.globals.update(add_subject=add_subject)
     return env
 
 
@@ -243,9 +286,9 @@ def _template_frames(tb: TracebackType | None) -> Iterator[tuple[str, int]]:
         tb = tb.tb_next
 
 
-def render(folder: Path, name: str, data: dict[str, Any]) -> str:
+def render(folder: Path, name: str, data: dict[str, Any], script: ChineseScript = "hant") -> str:
     """Render template `name` from `folder`; any template fault becomes one TemplateError."""
-    env = environment(folder)
+    env = environment(folder, script)
     try:
         return env.get_template(name).render(data)
     except jinja2.TemplateSyntaxError as error:
@@ -267,14 +310,14 @@ def narrate(doc: Document, templates: Path | None = None, *, voice: str = "narra
     """The narration script for `doc`, worded by the templates in `templates` (or the defaults)."""
     folder = resources.find_dir("scripts", templates)
     data = context(doc)
-    body = chinese.convert(render(folder, EPISODE_TEMPLATE, data), doc.script)
+    body = render(folder, EPISODE_TEMPLATE, data, doc.script)
     episode = folder / EPISODE_TEMPLATE
     try:
         chapters = parse_body(body.split("\n"), episode, voice)
     except ScriptFormatError as error:
         reason = f"the rendered script is malformed (line {error.line}: {error.reason})"
         raise TemplateError(episode, None, reason) from error
-    summary = chinese.convert(render(folder, SUMMARY_TEMPLATE, data), doc.script)
+    summary = render(folder, SUMMARY_TEMPLATE, data, doc.script)
     return Script(
         title=_restore(RGX_SPACES.sub(" ", doc.title).strip()),
         chapters=tuple(
