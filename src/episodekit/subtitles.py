@@ -18,7 +18,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Literal
 
@@ -41,14 +41,14 @@ CLAUSE_BREAKS = "，、：,:—"
 # Latin tokens are never split, even when an engine times their parts as separate words.
 LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.'’_/][A-Za-z0-9]+)*")
 _SPACES = re.compile(r"[ \u3000]{2,}")
-_STOP_BEFORE_CLOSER = re.compile(f"[，。](?=[{CLOSERS}])")
 
 # Costs of the cue-breaking programme; only their order matters much.
 _CUE_COST = 2.0
-_BREAK_COST = {"strong": 0.0, "clause": 1.0, "space": 2.0, "word": 3.0}
+_BREAK_COST = {"strong": 0.0, "clause": 1.0, "space": 4.0, "word": 6.0}
 _JOIN_SEGMENTS = 50.0  # one cue across two segments only to meet a timing rule
 _JOIN_CHAPTERS = 500.0
 _TIMING_COST = 1000.0
+_ATTACH_WIDTH = 2.0  # untimed text up to this wide joins the word it touches
 _OVERWIDE_COST = 100_000.0
 
 
@@ -143,22 +143,25 @@ def _atoms(segment: Segment) -> list[list[int]]:
         timed.append([a, b, w.start_ms, max(w.start_ms, w.end_ms)])
     if not timed:
         return _even_atoms(text, segment.duration_ms)
-    # Characters the engine did not time belong to the word they touch; a run standing alone
-    # between punctuation gets the silence between its neighbours.
+    # A character or two the engine did not time belongs to the word it touches (an engine that
+    # skips a character must not get its word split); longer untimed runs, and runs standing
+    # alone between punctuation, share out the time between their timed neighbours.
     atoms: list[list[int]] = []
     for k in range(len(timed) + 1):
         prev = atoms[-1] if atoms else None
         nxt = timed[k] if k < len(timed) else None
         lo, hi = (prev[1] if prev else 0), (nxt[0] if nxt else n)
+        t0 = prev[3] if prev else 0
+        t1 = max(t0, nxt[2] if nxt else segment.duration_ms)
         for a, b in _content_runs(text, lo, hi):
-            if prev is not None and a == lo:
+            short = line_width(text[a:b]) <= _ATTACH_WIDTH or LATIN_TOKEN.fullmatch(text[a:b])
+            if prev is not None and a == lo and short:
                 prev[1] = b
-            elif nxt is not None and b == hi:
+            elif nxt is not None and b == hi and short:
                 nxt[0] = a
             else:
-                t0 = prev[3] if prev else nxt[2]  # type: ignore[index]
-                t1 = nxt[2] if nxt else t0
-                atoms.append([a, b, t0, max(t0, t1)])
+                part = _even_atoms(text[a:b], t1 - t0)
+                atoms.extend([x + a, y + a, s + t0, e + t0] for x, y, s, e in part)
         if nxt is not None:
             atoms.append(nxt)
     for m in LATIN_TOKEN.finditer(text):
@@ -178,8 +181,14 @@ def _pieces(placements: Sequence[Placement]) -> list[_Piece]:
         atoms = _atoms(seg)
         for k, (a, b, start, end) in enumerate(atoms):
             before = seg.text[atoms[k - 1][1] : a] if k else seg.text[:a]
+            if not k:
+                # What a segment opens with, other than opening quotes, ends the one before.
+                rest = before.rstrip(OPENERS)
+                if rest and pieces:
+                    pieces[-1] = replace(pieces[-1], suffix=pieces[-1].suffix + rest)
+                before = before[len(rest) :]
             after = seg.text[b : atoms[k + 1][0]] if k + 1 < len(atoms) else seg.text[b:]
-            opener = before[len(before.rstrip(OPENERS)) :] if k else before
+            opener = before[len(before.rstrip(OPENERS)) :]
             closer = after.rstrip(OPENERS) if k + 1 < len(atoms) else after
             core = seg.text[a:b]
             pieces.append(
@@ -197,7 +206,7 @@ def _inline_suffix(run: str, left: str, right: str) -> str:
     for i, ch in enumerate(run):
         following = run[i + 1] if i + 1 < len(run) else right
         if ch in "，。" or (ch in ",." and (_is_wide(left) or _is_wide(right))):
-            if following and following in CLOSERS:
+            if following and following in CLOSERS + "？！?!…":
                 continue
             ch = FULL_SPACE
         out.append(ch)
@@ -206,7 +215,8 @@ def _inline_suffix(run: str, left: str, right: str) -> str:
 
 
 def _end_suffix(run: str) -> str:
-    return _STOP_BEFORE_CLOSER.sub("", run).rstrip(DROP_AT_EDGE)
+    # Everything after a line's last word is at its end: none of ，。、；： may stay there.
+    return "".join(ch for ch in run if ch not in DROP_AT_EDGE)
 
 
 def _start_prefix(run: str) -> str:
@@ -342,8 +352,12 @@ def make_cues(
             shortfall = need_ms(width) - room
             if shortfall > 0:
                 cost += _TIMING_COST * (1 + shortfall / 100)
-            fill = (cue_width - width) / max_line_width
+            # A cue that fills one line is full; a second line is only room, not a goal.
+            fill = max(0.0, max_line_width - width) / max_line_width
             cost += _CUE_COST + _BREAK_COST[kind] + lay.joins[j - 1] - lay.joins[i] + fill * fill
+            if split is not None:
+                # A line break inside a clause reads worse than a cue break there.
+                cost += 2 * _BREAK_COST[_break_kind(pieces[split - 1], pieces[split])]
             if best[i] + cost < best[j]:
                 best[j], choice[j] = best[i] + cost, (i, split)
             if spoken > max_ms and j - i > 1:
