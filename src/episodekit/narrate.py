@@ -25,8 +25,10 @@ from episodekit import chinese, resources
 from episodekit.errors import ScriptFormatError, TemplateError
 from episodekit.model import (
     Block,
+    Chapter,
     ChineseScript,
     Document,
+    Paragraph,
     Point,
     Prose,
     Quote,
@@ -321,11 +323,9 @@ def narrate(doc: Document, templates: Path | None = None, *, voice: str = "narra
     return Script(
         title=_restore(RGX_SPACES.sub(" ", doc.title).strip()),
         chapters=tuple(
-            type(chapter)(
-                title=_restore(chapter.title),
-                paragraphs=tuple(
-                    type(p)(text=_restore(p.text), speaker=p.speaker) for p in chapter.paragraphs
-                ),
+            Chapter(
+                _restore(chapter.title),
+                tuple(Paragraph(_restore(p.text), p.speaker) for p in chapter.paragraphs),
             )
             for chapter in chapters
         ),
