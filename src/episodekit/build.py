@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from episodekit import assemble, bundle, narrate, scriptfile, speech, subtitles
-from episodekit.cache import SegmentCache, default_cache_dir
+from episodekit.cache import SegmentCache, resolve_cache_dir
 from episodekit.errors import InputError
 from episodekit.files import write_text_atomic
 from episodekit.ingest import decode, parse_text
@@ -157,7 +157,7 @@ def build(
 
     tick = time.perf_counter()
     profiles = load_profiles(find_dir("voices", options.voices))
-    cache = SegmentCache(options.cache_dir or default_cache_dir(), enabled=options.use_cache)
+    cache = SegmentCache(resolve_cache_dir(options.cache_dir), enabled=options.use_cache)
     spoken = speech.synthesize(
         script,
         profiles=profiles,
@@ -169,8 +169,16 @@ def build(
     )
     timings["synthesis"] = time.perf_counter() - tick
 
-    placements, total_ms = assemble.plan_timeline(spoken.segments, music=options.music)
-    marks = assemble.chapter_marks(placements, [c.title for c in script.chapters], total_ms)
+    tracks = assemble.load_music(options.music, folder) if options.music else None
+    offset_ms = tracks.intro_ms if tracks else 0
+    placements = assemble.plan_timeline(spoken.segments, offset_ms=offset_ms)
+    total_ms = assemble.episode_length_ms(
+        placements, outro_ms=tracks.outro_ms if tracks else 0, offset_ms=offset_ms
+    )
+    # One set of chapters for everything (ID3, chapters.txt, manifest): YouTube's rules, where
+    # they can be met, merge a chapter shorter than 10 s into its neighbour.
+    all_marks = assemble.chapter_marks(placements, [c.title for c in script.chapters], total_ms)
+    marks = bundle.youtube_chapters(all_marks) or all_marks
 
     tick = time.perf_counter()
     cues = subtitles.make_cues(placements, audio_end_ms=total_ms, max_lines=options.subtitle_lines)
@@ -189,7 +197,7 @@ def build(
         folder / "episode.mp3",
         total_ms=total_ms,
         loudness=options.loudness_lufs,
-        music=options.music,
+        music=tracks,
         tags=tags,
         chapters=marks,
         work_dir=folder,
@@ -209,13 +217,12 @@ def build(
         script_text=script_text,
         placements=placements,
         chapters=marks,
-        srt_text=subtitles.to_srt(cues),
-        vtt_text=subtitles.to_vtt(cues),
+        srt=subtitles.to_srt(cues),
+        vtt=subtitles.to_vtt(cues),
         audio_report=audio,
         stats=stats,
         engine=spoken.engine_id,
         voices={name: p.settings_for(spoken.engine_id) for name, p in profiles.items()},
-        loudness_target=options.loudness_lufs,
     )
     files["episode.mp3"] = folder / "episode.mp3"
     return BuildResult(
