@@ -115,12 +115,12 @@ def _even_atoms(text: str, duration_ms: int) -> list[list[int]]:
             spans.append((m.start(), m.end()))
             i = m.end()
         spans.extend((k, k + 1) for k in range(i, b))
-    total = sum(line_width(text[a:b]) for a, b in spans) or 1.0
-    atoms, elapsed = [], 0.0
+    # Punctuation takes its share of the time too: speakers pause there.
+    per_unit = duration_ms / (line_width(text) or 1.0)
+    atoms = []
     for a, b in spans:
-        share = duration_ms * line_width(text[a:b]) / total
-        atoms.append([a, b, round(elapsed), round(elapsed + share)])
-        elapsed += share
+        start = line_width(text[:a]) * per_unit
+        atoms.append([a, b, round(start), round(start + line_width(text[a:b]) * per_unit)])
     return atoms
 
 
@@ -153,6 +153,7 @@ def _atoms(segment: Segment) -> list[list[int]]:
         lo, hi = (prev[1] if prev else 0), (nxt[0] if nxt else n)
         t0 = prev[3] if prev else 0
         t1 = max(t0, nxt[2] if nxt else segment.duration_ms)
+        alone = []
         for a, b in _content_runs(text, lo, hi):
             short = line_width(text[a:b]) <= _ATTACH_WIDTH or LATIN_TOKEN.fullmatch(text[a:b])
             if prev is not None and a == lo and short:
@@ -160,8 +161,11 @@ def _atoms(segment: Segment) -> list[list[int]]:
             elif nxt is not None and b == hi and short:
                 nxt[0] = a
             else:
-                part = _even_atoms(text[a:b], t1 - t0)
-                atoms.extend([x + a, y + a, s + t0, e + t0] for x, y, s, e in part)
+                alone.append((a, b))
+        if alone:
+            a, b = alone[0][0], alone[-1][1]
+            part = _even_atoms(text[a:b], t1 - t0)
+            atoms.extend([x + a, y + a, s + t0, e + t0] for x, y, s, e in part)
         if nxt is not None:
             atoms.append(nxt)
     for m in LATIN_TOKEN.finditer(text):
