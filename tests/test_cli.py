@@ -30,7 +30,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_missing_input_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     missing = tmp_path / "nope.txt"
-    code, out, err = run(["script", str(missing)], capsys)
+    code, _, err = run(["script", str(missing)], capsys)
     assert code == 1
     assert err == f"episode: {missing}: no such file\n"
 
@@ -50,7 +50,7 @@ def test_bad_engine_choice(capsys: pytest.CaptureFixture[str]) -> None:
 def test_init_copies_defaults_and_refuses_to_overwrite(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, _ = run(["init", str(tmp_path / "show")], capsys)
+    code, _, _ = run(["init", str(tmp_path / "show")], capsys)
     assert code == 0
     for kind in ("scripts", "voices"):
         shipped = sorted(p.name for p in (ROOT / kind).iterdir())
