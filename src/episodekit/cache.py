@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from episodekit.engines import Synthesis
+from episodekit.engines import REVISIONS, Synthesis
 from episodekit.files import write_bytes_atomic, write_text_atomic
 from episodekit.model import VoiceSettings, Word
 
@@ -49,7 +49,9 @@ def resolve_cache_dir(option: Path | None = None) -> Path:
 def cache_key(engine_id: str, voice: VoiceSettings, spoken: str) -> str:
     """The entry for `spoken` said by `voice` on `engine_id`: the same input, the same key."""
     payload = json.dumps(
-        [FORMAT_VERSION, engine_id, asdict(voice), spoken], ensure_ascii=False, sort_keys=True
+        [FORMAT_VERSION, engine_id, REVISIONS.get(engine_id, 0), asdict(voice), spoken],
+        ensure_ascii=False,
+        sort_keys=True,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

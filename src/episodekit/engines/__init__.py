@@ -66,3 +66,8 @@ def get_engine(engine_id: str) -> Engine:
 
 
 ENGINE_IDS = ("edge", "offline")
+
+# Bump an engine's revision whenever a change to it alters the audio or word timings it makes:
+# the segment cache is keyed by it, so a build never reuses what the old code said.
+# offline 2: long Latin runs spoken slower (engines/offline.py LATIN_RATE_FACTOR).
+REVISIONS = {"edge": 1, "offline": 2}

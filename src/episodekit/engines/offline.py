@@ -219,25 +219,64 @@ def _set_voice(lib: _Library, name: str) -> None:
             raise PermanentEngineError(f"offline engine: unknown eSpeak voice {name!r}")
 
 
+# eSpeak reads English at the Mandarin rate far faster than Mandarin: "decoupling of idea and
+# materialization" came out at ~20 letters/s, past what a subtitle can show (9 characters/s,
+# letters counting half). Longer Latin runs are spoken on their own at this fraction of the rate.
+LATIN_RATE_FACTOR = 0.65
+RGX_LATIN_RUN = re.compile(
+    r"[A-Za-z][A-Za-z0-9'’.\-]*(?:[ \t]+[A-Za-z0-9][A-Za-z0-9'’.\-]*)+"  # two words or more
+    r"|[A-Za-z][A-Za-z0-9'’.\-]{6,}"  # or one long word
+)
+
+
+def _pieces(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is a Latin run) spans covering `text` in order."""
+    pieces: list[tuple[int, int, bool]] = []
+    cursor = 0
+    for match in RGX_LATIN_RUN.finditer(text):
+        if match.start() > cursor:
+            pieces.append((cursor, match.start(), False))
+        pieces.append((match.start(), match.end(), True))
+        cursor = match.end()
+    if cursor < len(text) or not pieces:
+        pieces.append((cursor, len(text), False))
+    return pieces
+
+
+def _synth_piece(lib: _Library, text: str, rate: int, pitch: int, volume: int) -> _Run:
+    encoded = text.encode("utf-8") + b"\0"
+    run = _Run([], [], [])
+    for parameter, value in ((_RATE, rate), (_PITCH, pitch), (_VOLUME, volume)):
+        lib.lib.espeak_SetParameter(parameter, value, 0)
+    lib.run = run
+    try:
+        status = lib.lib.espeak_Synth(
+            encoded, len(encoded), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+        )
+    finally:
+        lib.run = None
+    if status != _EE_OK:
+        raise PermanentEngineError(f"offline engine: eSpeak failed ({status}) on {text[:20]!r}")
+    return run
+
+
 def synthesize_sync(text: str, voice: VoiceSettings, base_wpm: int = BASE_WPM) -> Synthesis:
     """Speak `text` (blocking). The Synthesis's words index into `text`."""
     rate, pitch, volume = _parameters(voice, base_wpm)
     lib = _library()
-    encoded = text.encode("utf-8") + b"\0"
     run = _Run([], [], [])
+    samples_so_far = 0
     with _LOCK:
         _set_voice(lib, voice.voice)
-        for parameter, value in ((_RATE, rate), (_PITCH, pitch), (_VOLUME, volume)):
-            lib.lib.espeak_SetParameter(parameter, value, 0)
-        lib.run = run
-        try:
-            status = lib.lib.espeak_Synth(
-                encoded, len(encoded), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
-            )
-        finally:
-            lib.run = None
-    if status != _EE_OK:
-        raise PermanentEngineError(f"offline engine: eSpeak failed ({status}) on {text[:20]!r}")
+        for start, end, latin in _pieces(text):
+            piece_rate = max(MIN_WPM, round(rate * LATIN_RATE_FACTOR)) if latin else rate
+            part = _synth_piece(lib, text[start:end], piece_rate, pitch, volume)
+            # Positions and times of each piece continue where the previous piece ended.
+            offset_ms = samples_so_far * 1000 // lib.sample_rate
+            run.chunks.extend(part.chunks)
+            run.words.extend((position + start, ms + offset_ms) for position, ms in part.words)
+            run.clause_ends.extend(ms + offset_ms for ms in part.clause_ends)
+            samples_so_far += sum(len(chunk) for chunk in part.chunks)
     raw = np.concatenate(run.chunks) if run.chunks else np.zeros(0, dtype=np.int16)
     samples = resample(raw, lib.sample_rate, SAMPLE_RATE)
     duration_ms = round(len(samples) * 1000 / SAMPLE_RATE)
