@@ -83,6 +83,20 @@ def test_default_rate_is_a_clear_mandarin_pace() -> None:
     assert 4.5 <= per_second <= 6.0, per_second
 
 
+def test_long_english_runs_are_slow_enough_to_subtitle() -> None:
+    # Subtitles allow 9 characters a second, half-width letters counting half: eSpeak's English
+    # at the Mandarin rate ran near 20 letters a second (seed 004), which no cue can show.
+    text = "他提到了解綁(decoupling of idea and materialization of idea)這個想法。"
+    result = speak(text)
+    latin = [w for w in result.words if text[w.text_start].isascii()]
+    assert [text[w.text_start : w.text_end] for w in latin] == [
+        "decoupling", "of", "idea", "and", "materialization", "of", "idea"
+    ]
+    seconds = (latin[-1].end_ms - latin[0].start_ms) / 1000
+    width = len("decoupling of idea and materialization of idea") * 0.5
+    assert width / seconds <= 8.0
+
+
 def test_faster_rate_is_shorter() -> None:
     fast = speak(MANDARIN, VoiceSettings("offline", "cmn", rate="+50%"))
     slow = speak(MANDARIN, VoiceSettings("offline", "cmn", rate="-30%"))
