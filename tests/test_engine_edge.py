@@ -137,6 +137,17 @@ def test_closed_port_fails_synthesize_and_probe() -> None:
         asyncio.run(EdgeEngine().probe())
 
 
+@pytest.mark.parametrize("fault", ["http503", "drop", "noaudio"])
+def test_probe_counts_a_transient_answer_as_reachable(
+    edge_server: EdgeTestServer, fault: str
+) -> None:
+    # The service answered, badly: the build should go on with edge and let its per-segment
+    # retries deal with it, not switch the whole episode to another voice.
+    edge_server.script_faults([fault, fault])
+    asyncio.run(EdgeEngine().probe())
+    assert edge_server.connections[0] == fault
+
+
 def test_stopped_server_is_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
     with EdgeTestServer() as server:
         monkeypatch.setenv("EPISODEKIT_EDGE_URL", server.url)

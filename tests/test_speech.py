@@ -23,13 +23,13 @@ from episodekit.engines import (
 from episodekit.errors import SynthesisError, VoiceError
 from episodekit.model import Chapter, Paragraph, Script, VoiceSettings
 from episodekit.progress import Progress
-from episodekit.resources import default_dir
 from episodekit.segments import _Fits, plan_segments, request_bytes, split_text
 from episodekit.voices import load_profiles
+from tests.conftest import ROOT
 from tests.edge_server import EdgeTestServer
 from tests.fakes import FakeEngine
 
-PROFILES = load_profiles(default_dir("voices"))
+PROFILES = load_profiles(ROOT / "voices")  # the repo's own, whether installed or editable
 
 
 def make_script(*chapters: list[str | tuple[str, str]]) -> Script:

@@ -234,14 +234,23 @@ class EdgeEngine:
         return Synthesis(wav=wav, duration_ms=duration_ms, words=words)
 
     async def probe(self) -> None:
-        """Speak a two-character text with short timeouts; EngineUnavailable if that fails."""
+        """Does the service answer? Speak a two-character text with short timeouts.
+
+        Only "no answer at all" (no connection, no reply in time, a refusal no retry cures) is
+        EngineUnavailable. A transient answer (HTTP 503, a dropped stream, no audio) shows the
+        service is there: the build goes ahead and its per-segment retries deal with it, rather
+        than falling back to another voice for a whole episode because of one blip.
+        """
         probe_engine = EdgeEngine(
             connect_timeout=min(self.connect_timeout, 5),
             receive_timeout=min(self.receive_timeout, 15),
         )
         try:
             await probe_engine.synthesize(PROBE_TEXT, VoiceSettings("edge", PROBE_VOICE))
-        except (TransientEngineError, PermanentEngineError) as error:
+        except TransientEngineError as error:
+            if isinstance(error.__cause__, (aiohttp.ClientConnectorError, asyncio.TimeoutError)):
+                raise EngineUnavailable(f"voice service unreachable: {error}") from error
+        except PermanentEngineError as error:
             raise EngineUnavailable(f"voice service unreachable: {error}") from error
 
 
