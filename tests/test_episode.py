@@ -118,8 +118,10 @@ def offline_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def offline_builds(offline_root: Path) -> dict[str, Built]:
-    """Every seed built once with the offline voice, the builds run side by side."""
+def offline_launch(offline_root: Path) -> Iterator[dict[str, tuple[subprocess.Popen[str], float]]]:
+    """Start every seed's offline build, side by side, without waiting for them. The edge and
+    kill tests (which spend much of their time waiting on the loopback service) ask for this
+    so the builds run meanwhile; `offline_builds` waits for them."""
     cache = offline_root / "cache"
     out = offline_root / "out"
     running: dict[str, tuple[subprocess.Popen[str], float]] = {}
@@ -131,12 +133,24 @@ def offline_builds(offline_root: Path) -> dict[str, Built]:
             text=True,
         )
         running[stem] = (process, time.monotonic())
+    yield running
+    for process, _ in running.values():
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+@pytest.fixture(scope="session")
+def offline_builds(
+    offline_root: Path, offline_launch: dict[str, tuple[subprocess.Popen[str], float]]
+) -> dict[str, Built]:
+    """Every seed built once with the offline voice."""
     built: dict[str, Built] = {}
-    for stem, (process, started) in running.items():
+    for stem, (process, started) in offline_launch.items():
         stdout, stderr = process.communicate(timeout=600)
         wall = time.monotonic() - started
         result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-        built[stem] = Built(out / stem, wall, result)
+        built[stem] = Built(offline_root / "out" / stem, wall, result)
         MEASURED.setdefault(stem, {})["build_wall_s"] = round(wall, 1)
     return built
 
@@ -162,6 +176,173 @@ def analysis_of(mp3: Path) -> tuple[np.ndarray, float]:
         pcm = audit.decode_pcm(mp3)
         _ANALYSED[mp3] = (audit.frame_levels_db(pcm), len(pcm) / audit.PCM_RATE)
     return _ANALYSED[mp3]
+
+
+# ---------------------------------------------------------------------------- C. edge engine
+
+
+@pytest.fixture
+def cache_dir(offline_launch: object) -> Path:
+    """A fresh cache for this test (conftest). Asking for `offline_launch` starts the seeds'
+    offline builds in the background, to overlap them with this test's waiting."""
+    return Path(os.environ["EPISODEKIT_CACHE_DIR"])
+
+
+def edge_build(server: EdgeTestServer, out: Path, cache: Path, *extra: str,
+               timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return episode(
+        ["build", str(SEEDS[SMALL]), "--engine", "edge", "-o", str(out), *extra],
+        cwd=out, cache=cache, edge_url=server.url, timeout=timeout,
+    )
+
+
+def test_edge_build_passes_check(
+    edge_server: EdgeTestServer, tmp_path: Path, cache_dir: Path
+) -> None:
+    started = time.monotonic()
+    done = edge_build(edge_server, tmp_path, cache_dir)
+    MEASURED.setdefault("edge", {})["healthy_wall_s"] = round(time.monotonic() - started, 1)
+    assert done.returncode == 0, describe(done)
+    bundle_dir = tmp_path / SMALL
+    data = manifest(bundle_dir)
+    assert data["engine"] == "edge"
+    assert all(s["engine"] == "edge" for s in data["segments"])
+    cues = audit.parse_srt(bundle_dir / "episode.srt")
+    assert len(cues) > 10
+    spoken = {r.text for r in edge_server.requests}
+    assert len(spoken) >= len(data["segments"])  # every segment went through the server
+    check = episode(["check", str(bundle_dir)], cwd=tmp_path, cache=cache_dir)
+    assert check.returncode == 0, describe(check)
+    code, stderr = audit.ffmpeg_decode_errors(bundle_dir / "episode.mp3")
+    assert code == 0 and not stderr
+
+
+def test_edge_transient_faults_are_retried(
+    edge_server: EdgeTestServer, tmp_path: Path, cache_dir: Path
+) -> None:
+    edge_server.script_faults(["http503", "drop", "noaudio"])
+    started = time.monotonic()
+    done = edge_build(edge_server, tmp_path, cache_dir)
+    MEASURED.setdefault("edge", {})["transient_wall_s"] = round(time.monotonic() - started, 1)
+    assert done.returncode == 0, describe(done)
+    assert edge_server.connections[:3] == ["http503", "drop", "noaudio"]
+    data = manifest(tmp_path / SMALL)
+    assert data["stats"]["synthesized"] == len(data["segments"])
+    check = episode(["check", str(tmp_path / SMALL)], cwd=tmp_path, cache=cache_dir)
+    assert check.returncode == 0, describe(check)
+
+
+def test_edge_persistent_failure_exits_3_and_keeps_finished_segments(
+    edge_server: EdgeTestServer, tmp_path: Path, cache_dir: Path
+) -> None:
+    healthy_first = 6  # the probe and the first few segments are answered, then 503 for good
+    edge_server.script_faults(["ok"] * healthy_first)
+    edge_server.always("http503")
+    started = time.monotonic()
+    done = edge_build(edge_server, tmp_path, cache_dir, "--jobs", "1")
+    elapsed = time.monotonic() - started
+    MEASURED.setdefault("edge", {})["persistent_fault_wall_s"] = round(elapsed, 1)
+    assert done.returncode == 3, describe(done)
+    messages = [line for line in done.stderr.splitlines()
+                if line.strip() and not PROGRESS_LINE.match(line)]
+    assert len(messages) == 1, f"expected one line of error, got:\n{done.stderr}"
+    assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
+    assert re.search(r"segment \d+", messages[0]), messages[0]
+    cached = complete_entries(cache_dir)
+    assert len(cached) >= 1, "nothing that finished before the failure was kept"
+    # 5 retries with full-jitter backoff of at most 0.5, 1, 2, 4, 8 s: 15.5 s at worst, plus
+    # start-up and a loaded machine; far longer means the backoff is not bounded as designed.
+    assert elapsed < 30, f"a persistently failing service took {elapsed:.1f} s to give up"
+
+    edge_server.always("ok")
+    before = len(edge_server.requests)
+    again = edge_build(edge_server, tmp_path, cache_dir)
+    assert again.returncode == 0, describe(again)
+    data = manifest(tmp_path / SMALL)
+    total = len(data["segments"])
+    assert data["stats"]["from_cache"] >= len(cached) > 0, data["stats"]
+    assert data["stats"]["synthesized"] == total - data["stats"]["from_cache"], data["stats"]
+    # Only the missing segments (plus the engine's probe) went to the service.
+    assert len(edge_server.requests) - before <= data["stats"]["synthesized"] + 1
+
+
+# ---------------------------------------------------------------------------- D. kill -9
+
+
+def _snapshot_final_files(bundle_dir: Path) -> dict[str, bytes]:
+    if not bundle_dir.is_dir():
+        return {}
+    return {p.name: p.read_bytes() for p in bundle_dir.iterdir() if p.name in BUNDLE_FILES}
+
+
+def test_sigkill_mid_synthesis_resumes(tmp_path: Path, cache_dir: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with EdgeTestServer(delay_ms=300) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "episodekit", "build", str(SEEDS[SMALL]), "--engine", "edge",
+             "--jobs", "2", "-o", str(out)],
+            cwd=tmp_path, env=_env(cache_dir, server.url),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and process.poll() is None:
+                if len(complete_entries(cache_dir)) >= 4:
+                    break
+                time.sleep(0.02)
+            assert process.poll() is None, "the build finished before it could be killed"
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        first_requests = list(server.requests)
+    at_kill = complete_entries(cache_dir)
+    files_at_kill = _snapshot_final_files(out / SMALL)
+    assert at_kill, "no segment was complete at kill time"
+
+    # Which texts were cached at kill time: match entries to the texts the server was sent.
+    metas = {k: json.loads((cache_dir / k[:2] / f"{k}.json").read_text()) for k in at_kill}
+    cached_texts: set[str] = set()
+    for request in first_requests:
+        for key, meta in metas.items():
+            voice = VoiceSettings(**meta["voice"])
+            if cache_key(meta["engine"], voice, request.text) == key:
+                cached_texts.add(request.text)
+    assert len(cached_texts) == len(at_kill), "cannot tell which texts the cache entries hold"
+
+    with EdgeTestServer() as server:
+        done = episode(["build", str(SEEDS[SMALL]), "--engine", "edge", "--jobs", "2",
+                        "-o", str(out)], cwd=tmp_path, cache=cache_dir, edge_url=server.url)
+        second_texts = [r.text for r in server.requests]
+    assert done.returncode == 0, describe(done)
+    data = manifest(out / SMALL)
+    total = len(data["segments"])
+    assert total > len(at_kill), "every segment was already cached: the kill came too late"
+    assert data["stats"]["from_cache"] >= len(at_kill), (data["stats"], len(at_kill))
+    assert data["stats"]["synthesized"] == total - data["stats"]["from_cache"], data["stats"]
+    resent = cached_texts.intersection(second_texts)
+    assert not resent, f"{len(resent)} segments cached before the kill were sent again"
+
+    # Anything under a final name at kill time must have been whole.
+    for name, content in files_at_kill.items():
+        if name == "episode.mp3":
+            path = tmp_path / "killed.mp3"
+            path.write_bytes(content)
+            code, stderr = audit.ffmpeg_decode_errors(path)
+            assert code == 0 and not stderr, f"half-written episode.mp3 at kill time: {stderr}"
+        elif name == "manifest.json":
+            json.loads(content)
+        elif name == "script.md":
+            assert content == (out / SMALL / "script.md").read_bytes(), "partial script.md"
+        else:
+            assert content.strip(), f"empty {name} at kill time"
+    MEASURED.setdefault("sigkill", {}).update(
+        complete_at_kill=len(at_kill), total=total, from_cache=data["stats"]["from_cache"],
+        files_at_kill=sorted(files_at_kill),
+    )
 
 
 # ---------------------------------------------------------------------------- A. the bundle
@@ -445,171 +626,6 @@ def test_edit_is_kept_and_only_it_is_spoken(rebuilt: dict[str, object]) -> None:
     assert audit.text_chars(new) in subtitle, "the edited text is not in the subtitles"
     assert third["stats"]["synthesized"] == 1, third["stats"]
     assert third["stats"]["from_cache"] == len(third["segments"]) - 1, third["stats"]
-
-
-# ---------------------------------------------------------------------------- C. edge engine
-
-
-@pytest.fixture
-def cache_dir() -> Path:
-    return Path(os.environ["EPISODEKIT_CACHE_DIR"])  # fresh per test (conftest)
-
-
-def edge_build(server: EdgeTestServer, out: Path, cache: Path, *extra: str,
-               timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return episode(
-        ["build", str(SEEDS[SMALL]), "--engine", "edge", "-o", str(out), *extra],
-        cwd=out, cache=cache, edge_url=server.url, timeout=timeout,
-    )
-
-
-def test_edge_build_passes_check(
-    edge_server: EdgeTestServer, tmp_path: Path, cache_dir: Path
-) -> None:
-    started = time.monotonic()
-    done = edge_build(edge_server, tmp_path, cache_dir)
-    MEASURED.setdefault("edge", {})["healthy_wall_s"] = round(time.monotonic() - started, 1)
-    assert done.returncode == 0, describe(done)
-    bundle_dir = tmp_path / SMALL
-    data = manifest(bundle_dir)
-    assert data["engine"] == "edge"
-    assert all(s["engine"] == "edge" for s in data["segments"])
-    cues = audit.parse_srt(bundle_dir / "episode.srt")
-    assert len(cues) > 10
-    spoken = {r.text for r in edge_server.requests}
-    assert len(spoken) >= len(data["segments"])  # every segment went through the server
-    check = episode(["check", str(bundle_dir)], cwd=tmp_path, cache=cache_dir)
-    assert check.returncode == 0, describe(check)
-    code, stderr = audit.ffmpeg_decode_errors(bundle_dir / "episode.mp3")
-    assert code == 0 and not stderr
-
-
-def test_edge_transient_faults_are_retried(
-    edge_server: EdgeTestServer, tmp_path: Path, cache_dir: Path
-) -> None:
-    edge_server.script_faults(["http503", "drop", "noaudio"])
-    started = time.monotonic()
-    done = edge_build(edge_server, tmp_path, cache_dir)
-    MEASURED.setdefault("edge", {})["transient_wall_s"] = round(time.monotonic() - started, 1)
-    assert done.returncode == 0, describe(done)
-    assert edge_server.connections[:3] == ["http503", "drop", "noaudio"]
-    data = manifest(tmp_path / SMALL)
-    assert data["stats"]["synthesized"] == len(data["segments"])
-    check = episode(["check", str(tmp_path / SMALL)], cwd=tmp_path, cache=cache_dir)
-    assert check.returncode == 0, describe(check)
-
-
-def test_edge_persistent_failure_exits_3_and_keeps_finished_segments(
-    edge_server: EdgeTestServer, tmp_path: Path, cache_dir: Path
-) -> None:
-    healthy_first = 6  # the probe and the first few segments are answered, then 503 for good
-    edge_server.script_faults(["ok"] * healthy_first)
-    edge_server.always("http503")
-    started = time.monotonic()
-    done = edge_build(edge_server, tmp_path, cache_dir, "--jobs", "1")
-    elapsed = time.monotonic() - started
-    MEASURED.setdefault("edge", {})["persistent_fault_wall_s"] = round(elapsed, 1)
-    assert done.returncode == 3, describe(done)
-    messages = [line for line in done.stderr.splitlines()
-                if line.strip() and not PROGRESS_LINE.match(line)]
-    assert len(messages) == 1, f"expected one line of error, got:\n{done.stderr}"
-    assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
-    assert re.search(r"segment \d+", messages[0]), messages[0]
-    cached = complete_entries(cache_dir)
-    assert len(cached) >= 1, "nothing that finished before the failure was kept"
-    # 5 retries with full-jitter backoff of at most 0.5, 1, 2, 4, 8 s: 15.5 s at worst, plus
-    # start-up; far longer means the backoff is not bounded as designed.
-    assert elapsed < 25, f"a persistently failing service took {elapsed:.1f} s to give up"
-
-    edge_server.always("ok")
-    before = len(edge_server.requests)
-    again = edge_build(edge_server, tmp_path, cache_dir)
-    assert again.returncode == 0, describe(again)
-    data = manifest(tmp_path / SMALL)
-    total = len(data["segments"])
-    assert data["stats"]["from_cache"] >= len(cached) > 0, data["stats"]
-    assert data["stats"]["synthesized"] == total - data["stats"]["from_cache"], data["stats"]
-    # Only the missing segments (plus the engine's probe) went to the service.
-    assert len(edge_server.requests) - before <= data["stats"]["synthesized"] + 1
-
-
-# ---------------------------------------------------------------------------- D. kill -9
-
-
-def _snapshot_final_files(bundle_dir: Path) -> dict[str, bytes]:
-    if not bundle_dir.is_dir():
-        return {}
-    return {p.name: p.read_bytes() for p in bundle_dir.iterdir() if p.name in BUNDLE_FILES}
-
-
-def test_sigkill_mid_synthesis_resumes(tmp_path: Path, cache_dir: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    with EdgeTestServer(delay_ms=300) as server:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "episodekit", "build", str(SEEDS[SMALL]), "--engine", "edge",
-             "--jobs", "2", "-o", str(out)],
-            cwd=tmp_path, env=_env(cache_dir, server.url),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and process.poll() is None:
-                if len(complete_entries(cache_dir)) >= 4:
-                    break
-                time.sleep(0.02)
-            assert process.poll() is None, "the build finished before it could be killed"
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        first_requests = list(server.requests)
-    at_kill = complete_entries(cache_dir)
-    files_at_kill = _snapshot_final_files(out / SMALL)
-    assert at_kill, "no segment was complete at kill time"
-
-    # Which texts were cached at kill time: match entries to the texts the server was sent.
-    metas = {k: json.loads((cache_dir / k[:2] / f"{k}.json").read_text()) for k in at_kill}
-    cached_texts: set[str] = set()
-    for request in first_requests:
-        for key, meta in metas.items():
-            voice = VoiceSettings(**meta["voice"])
-            if cache_key(meta["engine"], voice, request.text) == key:
-                cached_texts.add(request.text)
-    assert len(cached_texts) == len(at_kill), "cannot tell which texts the cache entries hold"
-
-    with EdgeTestServer() as server:
-        done = episode(["build", str(SEEDS[SMALL]), "--engine", "edge", "--jobs", "2",
-                        "-o", str(out)], cwd=tmp_path, cache=cache_dir, edge_url=server.url)
-        second_texts = [r.text for r in server.requests]
-    assert done.returncode == 0, describe(done)
-    data = manifest(out / SMALL)
-    total = len(data["segments"])
-    assert total > len(at_kill), "every segment was already cached: the kill came too late"
-    assert data["stats"]["from_cache"] >= len(at_kill), (data["stats"], len(at_kill))
-    assert data["stats"]["synthesized"] == total - data["stats"]["from_cache"], data["stats"]
-    resent = cached_texts.intersection(second_texts)
-    assert not resent, f"{len(resent)} segments cached before the kill were sent again"
-
-    # Anything under a final name at kill time must have been whole.
-    for name, content in files_at_kill.items():
-        if name == "episode.mp3":
-            path = tmp_path / "killed.mp3"
-            path.write_bytes(content)
-            code, stderr = audit.ffmpeg_decode_errors(path)
-            assert code == 0 and not stderr, f"half-written episode.mp3 at kill time: {stderr}"
-        elif name == "manifest.json":
-            json.loads(content)
-        elif name == "script.md":
-            assert content == (out / SMALL / "script.md").read_bytes(), "partial script.md"
-        else:
-            assert content.strip(), f"empty {name} at kill time"
-    MEASURED.setdefault("sigkill", {}).update(
-        complete_at_kill=len(at_kill), total=total, from_cache=data["stats"]["from_cache"],
-        files_at_kill=sorted(files_at_kill),
-    )
 
 
 # ---------------------------------------------------------------------------- report
