@@ -12,7 +12,7 @@ import pytest
 from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, CTOCFlags
 
 from episodekit.check import RULES, Violation, check_bundle
-from episodekit.loudness_probe import measure_loudness
+from episodekit.master import measure_file
 from episodekit.model import Cue
 from episodekit.subtitles import to_srt, to_vtt
 
@@ -107,7 +107,7 @@ def problems(tmp_path: Path, mp3s: dict[str, Path], spec: Spec) -> list[str]:
 
 def test_the_tone_measures_about_minus_16_lufs(mp3s: dict[str, Path]) -> None:
     # BS.1770 for a 1 kHz mono tone: 20*log10(0.224) - 3.01 dB (RMS) - 0.69 + K-weighting ≈ -16.
-    measured = measure_loudness(mp3s["good"])
+    measured = measure_file(mp3s["good"])
     assert -16.8 <= measured.integrated_lufs <= -15.8
     assert -13.6 <= measured.true_peak_dbtp <= -12.6
 

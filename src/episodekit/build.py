@@ -15,9 +15,8 @@ from typing import Literal
 
 from episodekit import assemble, bundle, narrate, scriptfile, speech, subtitles
 from episodekit.cache import SegmentCache, resolve_cache_dir
-from episodekit.errors import InputError
 from episodekit.files import write_text_atomic
-from episodekit.ingest import decode, parse_text
+from episodekit.ingest import parse_text, read_text
 from episodekit.model import BuildStats, Script
 from episodekit.resources import find_dir
 from episodekit.tags import Tags
@@ -74,22 +73,9 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def read_input(path: Path) -> str:
-    """The decoded text of an input file, or an InputError naming it."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a folder, not a file") from None
-    except OSError as error:
-        raise InputError(path, f"cannot be read ({error.strerror})") from None
-    return decode(data, path)
-
-
 def generate_script(input_path: Path, templates: Path | None, text: str | None = None) -> Script:
     """Narrate a summary file (its already decoded `text`, if given) into a Script."""
-    document = parse_text(read_input(input_path) if text is None else text, input_path)
+    document = parse_text(read_text(input_path) if text is None else text, input_path)
     return narrate.narrate(document, find_dir("scripts", templates))
 
 
@@ -100,7 +86,7 @@ def script_was_edited(script_path: Path) -> bool:
     mark = script_path.parent / GENERATED_MARK
     if not mark.exists():
         return True
-    current = _sha256(script_path.read_text(encoding="utf-8"))
+    current = hashlib.sha256(script_path.read_bytes()).hexdigest()
     return mark.read_text(encoding="utf-8").strip() != current
 
 
@@ -120,7 +106,7 @@ def resolve_script(
     A script file is used as it is. A summary is narrated, unless the folder already holds a
     script.md its user edited: that one wins (their edits are never thrown away), with a note.
     """
-    text = read_input(input_path)
+    text = read_text(input_path)
     if scriptfile.is_script_text(text):
         return scriptfile.parse_script(text, input_path), text
     script_path = folder / "script.md"
@@ -129,7 +115,7 @@ def resolve_script(
             f"using your edited {script_path} (pass --regenerate-script to narrate "
             f"{input_path.name} again)"
         )
-        edited = script_path.read_text(encoding="utf-8")
+        edited = read_text(script_path)
         return scriptfile.parse_script(edited, script_path), edited
     script = generate_script(input_path, options.templates, text)
     return script, write_generated_script(script_path, script)

@@ -19,7 +19,7 @@ import srt
 from mutagen.id3 import ID3, ID3NoHeaderError
 
 from episodekit.errors import AudioError
-from episodekit.loudness_probe import decode_errors, measure_loudness
+from episodekit.master import decode_errors, measure_file
 from episodekit.model import Cue
 from episodekit.subtitles import vtt_unescape
 
@@ -235,7 +235,7 @@ def _loudness(b: Bundle, path: Path) -> Iterator[Violation]:
         given = loudness.get("target_lufs") if isinstance(loudness, dict) else None
         target = float(given) if isinstance(given, (int, float)) else DEFAULT_TARGET_LUFS
     try:
-        measured = measure_loudness(path)
+        measured = measure_file(path)
     except AudioError as err:
         yield Violation("episode.mp3", "", str(err).split(": ", 1)[-1])
         return
@@ -246,11 +246,13 @@ def _loudness(b: Bundle, path: Path) -> Iterator[Violation]:
             f"integrated loudness {measured.integrated_lufs:.1f} LUFS "
             f"(target {target:g} ±{LOUDNESS_TOLERANCE_LU:g} LU)",
         )
-    if measured.true_peak_dbtp > MAX_TRUE_PEAK:
+    peak = measured.true_peak_dbtp
+    if peak is None or peak > MAX_TRUE_PEAK:
         yield Violation(
             "episode.mp3",
             "",
-            f"true peak {measured.true_peak_dbtp:.1f} dBTP (max {MAX_TRUE_PEAK:g})",
+            f"true peak {'not measured' if peak is None else f'{peak:.1f} dBTP'} "
+            f"(max {MAX_TRUE_PEAK:g})",
         )
 
 

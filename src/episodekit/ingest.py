@@ -291,8 +291,8 @@ def to_script(text: str, script: ChineseScript) -> str:
     )
 
 
-def load_document(path: Path) -> Document:
-    """Read, decode, clean and parse a summary file; InputError for anything refused."""
+def read_text(path: Path) -> str:
+    """Read and decode an input file (a summary or a script); InputError naming it if refused."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -301,4 +301,9 @@ def load_document(path: Path) -> Document:
         raise InputError(path, "is a folder, not a file") from None
     except OSError as error:
         raise InputError(path, f"cannot be read ({error.strerror})") from None
-    return parse_text(decode(data, path), path)
+    return decode(data, path)
+
+
+def load_document(path: Path) -> Document:
+    """Read, decode, clean and parse a summary file; InputError for anything refused."""
+    return parse_text(read_text(path), path)

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import imageio_ffmpeg
 import numpy as np
 
+from episodekit.audio_io import ffmpeg_exe
 from episodekit.engines import SAMPLE_RATE
 from episodekit.errors import AudioError
 
@@ -37,10 +37,6 @@ SILENCE_LUFS = -70.0
 
 PCM_ARGS = ("-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1")
 MP3_ARGS = ("-c:a", "libmp3lame", "-b:a", "64k", "-ar", str(SAMPLE_RATE), "-ac", "1")
-
-
-def ffmpeg_exe() -> str:
-    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 @dataclass(frozen=True)
@@ -140,8 +136,20 @@ def encode_mp3(
         return parse_ebur128(meter_log.read().decode("utf-8", "replace"))
 
 
+def decode_errors(path: Path) -> str:
+    """What ffmpeg complains about while decoding `path` in full ("" for a clean file)."""
+    result = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-f", "null", "-"],
+        capture_output=True, text=True, errors="replace", check=False,
+    )
+    complaint = result.stderr.strip()
+    if result.returncode != 0 and not complaint:
+        complaint = f"ffmpeg exited with status {result.returncode}"
+    return complaint
+
+
 def measure_file(path: Path) -> Loudness:
-    """Integrated loudness and true peak of any audio file ffmpeg can decode."""
+    """Integrated loudness and true peak of any audio file ffmpeg can decode (BS.1770)."""
     result = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-i", str(path),
          "-af", "ebur128=framelog=quiet:peak=true", "-f", "null", "-"],
