@@ -16,8 +16,9 @@ import yaml
 
 from episodekit import chinese
 from episodekit.errors import InputError
+from episodekit.inline import RGX_URL, RGX_URL_USEFUL, strip_controls
 from episodekit.model import ChineseScript, Document
-from episodekit.parse import RGX_URL, RGX_URL_USEFUL, parse_document, strip_controls
+from episodekit.parse import parse_document
 
 __all__ = ["clean_text", "decode", "load_document", "parse_text"]
 

@@ -9,77 +9,10 @@ markup, URLs and emoji never reach a narratable string.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
+from episodekit.inline import EDGE_PUNCT, clean_inline
 from episodekit.model import Block, Document, Point, Prose, Quote, Section, Turn
-
-# ---------------------------------------------------------------- inline text
-
-RGX_MD_IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")
-RGX_MD_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*<?([^()\s<>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-RGX_MD_REF = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
-RGX_AUTOLINK = re.compile(r"<((?:https?://|www\.)[^<>\s]+)>", re.I)
-RGX_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
-RGX_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-# A URL ends at whitespace, quotes or any CJK/full-width punctuation: Chinese text runs straight on.
-_URL_BODY = r"[^\s<>\"'`\u3000-\u303f\uff00-\uffef\u2018-\u201f]*"
-RGX_URL = re.compile(r"(?:https?:/+|www\.)" + _URL_BODY, re.I)
-RGX_URL_USEFUL = re.compile(r"^(?:https?://|www\.)[\w-]+(?:\.[\w-]+)+", re.I)
-RGX_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
-RGX_EMPHASIS = re.compile(r"(\*\*|__|~~)(.+?)\1")
-RGX_UNDERSCORE_EM = re.compile(r"(?<![\w])_(\S(?:.*?\S)?)_(?![\w])")
-# Emoji and pictographs: TTS engines read them out by name or stumble over them.
-RGX_EMOJI = re.compile(
-    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u25a0-\u25ff"
-    "\ufe00-\ufe0f\u20e3\u3030\u303d\u3297\u3299\U000e0020-\U000e007f]"
-)
-RGX_DANGLING = re.compile(r"[，,、；;：:]\s*([。！？!?])")
-RGX_EMPTY_BRACKETS = re.compile(r"\(\s*\)|（\s*）|「\s*」|“\s*”|\[\s*\]|【\s*】")
-RGX_SPACE_BEFORE_CJK_PUNCT = re.compile(r"\s+([，。、；：！？」』）])")
-RGX_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
-_EDGE_PUNCT = "，,、；;：:. \u3000"
-
-
-def strip_controls(text: str) -> str:
-    """Drop control, format (zero-width, bidi) and separator characters; keep `\\n`."""
-    text = text.replace("\t", " ")
-    return "".join(
-        c
-        for c in text
-        if c == "\n" or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
-    )
-
-
-def clean_inline(text: str, links: list[str]) -> str:
-    """Narratable text from one line of Markdown-ish text; URLs found are appended to `links`."""
-    text = strip_controls(text)
-    text = RGX_HTML_COMMENT.sub("", text)
-    text = RGX_AUTOLINK.sub(lambda m: _keep_link(m.group(1), links, ""), text)
-    text = RGX_HTML_TAG.sub("", text)
-    text = RGX_MD_IMAGE.sub("", text)
-    text = RGX_MD_LINK.sub(lambda m: _keep_link(m.group(2), links, m.group(1)), text)
-    text = RGX_MD_REF.sub(r"\1", text)
-    text = RGX_ESCAPE.sub(r"\1", text)
-    for _ in range(3):  # nested emphasis: ***x*** or **_x_**
-        text = RGX_EMPHASIS.sub(r"\2", text)
-    text = RGX_UNDERSCORE_EM.sub(r"\1", text)
-    text = text.replace("*", "").replace("#", "").replace("`", "").replace("~~", "")
-    text = RGX_EMOJI.sub("", text)
-    text = RGX_URL.sub(lambda m: _keep_link(m.group(0), links, ""), text)
-    text = RGX_EMPTY_BRACKETS.sub("", text)
-    text = RGX_DANGLING.sub(r"\1", text)
-    text = RGX_SPACES.sub(" ", text)
-    text = RGX_SPACE_BEFORE_CJK_PUNCT.sub(r"\1", text)
-    return text.strip(_EDGE_PUNCT).replace("\n", " ").strip()
-
-
-def _keep_link(url: str, links: list[str], replacement: str) -> str:
-    url = url.rstrip(".,;:!?)]'\"")
-    if RGX_URL_USEFUL.match(url) and url not in links:
-        links.append(url)
-    return replacement
-
 
 # ---------------------------------------------------------------- line shapes
 
@@ -225,7 +158,7 @@ def _heading_text(text: str, links: list[str]) -> str:
     text = clean_inline(text, links)
     text = RGX_TIMESTAMP.sub("", text)
     text = RGX_ORDINAL_PREFIX.sub("", text)
-    return text.strip(_EDGE_PUNCT + "：:")
+    return text.strip(EDGE_PUNCT + "：:")
 
 
 def _speakers(lines: list[_Line]) -> dict[str, str]:
@@ -392,7 +325,7 @@ def _remove_sentences(
             found = True
         else:
             kept.append(sentence)
-    return "".join(kept).strip(_EDGE_PUNCT), found
+    return "".join(kept).strip(EDGE_PUNCT), found
 
 
 def _strip_block(
@@ -550,7 +483,7 @@ def _build(
         if quote and (body := clean_inline(_join(quote), links)):
             speaker = ""
             if m := RGX_QUOTE_BY.match(body):
-                body, speaker = m.group(1).strip(_EDGE_PUNCT), m.group(2).strip()
+                body, speaker = m.group(1).strip(EDGE_PUNCT), m.group(2).strip()
             blocks.append(Quote(text=body, speaker=speaker) if body else Prose(speaker))
         bullets.clear(), table.clear(), quote.clear()
 
