@@ -251,3 +251,25 @@ def test_convert_cues(mode: str, expected: str) -> None:
 )
 def test_line_width(text: str, width: float) -> None:
     assert line_width(text) == width
+
+
+@pytest.mark.parametrize("pause_at_comma", [True, False])
+def test_a_break_goes_where_the_voice_pauses(pause_at_comma: bool) -> None:
+    # 18 wide: one cue cannot hold it. The script has a "、"; the voice pauses either there or
+    # (a speaker drawing breath) between 模型 and 與, and the cue breaks where the voice pauses.
+    text = "第一是人工智能、第二是模型與能源的發展"
+    words, t = [], 0
+    for i, char in enumerate(text):
+        if char == "、":
+            t += 300 if pause_at_comma else 0
+            continue
+        if char == "與" and not pause_at_comma:
+            t += 400
+        words.append((t, t + 250, i, i + 1))
+        t += 250
+    placed = [Placement(segment(0, text, words, t + 300), 0)]
+    cues = [c.lines[0] for c in make_cues(placed, audio_end_ms=t + 1000)]
+    if pause_at_comma:
+        assert cues == ["第一是人工智能", "第二是模型與能源的發展"]
+    else:
+        assert cues == ["第一是人工智能、第二是模型", "與能源的發展"]

@@ -49,6 +49,12 @@ _JOIN_SEGMENTS = 50.0  # one cue across two segments only to meet a timing rule
 _JOIN_CHAPTERS = 500.0
 _TIMING_COST = 1000.0
 _ATTACH_WIDTH = 2.0  # untimed text up to this wide joins the word it touches
+# Where the voice pauses matters as much as the punctuation: a break at punctuation the voice
+# runs straight through (eSpeak after ：、, or before an English word) reads like a break
+# mid-phrase and costs like one at a plain space; a clear pause with no punctuation (a speaker
+# drawing breath) is as good a place as a comma.
+PAUSE_MS = 80
+LONG_PAUSE_MS = 250
 _OVERWIDE_COST = 100_000.0
 
 
@@ -337,6 +343,12 @@ def make_cues(
     choice: list[tuple[int, int | None]] = [(0, None)] * (n + 1)
     for j in range(1, n + 1):
         kind = _break_kind(pieces[j - 1], pieces[j] if j < n else None)
+        break_cost = _BREAK_COST[kind]
+        gap = _gap_ms(pieces, j)
+        if kind in ("strong", "clause") and gap < PAUSE_MS:
+            break_cost = _BREAK_COST["space"]
+        elif kind in ("space", "word") and gap >= LONG_PAUSE_MS:
+            break_cost = _BREAK_COST["clause"]
         for i in range(j - 1, -1, -1):
             width = lay.width(i, j)
             split = None
@@ -358,7 +370,7 @@ def make_cues(
                 cost += _TIMING_COST * (1 + shortfall / 100)
             # A cue that fills one line is full; a second line is only room, not a goal.
             fill = max(0.0, max_line_width - width) / max_line_width
-            cost += _CUE_COST + _BREAK_COST[kind] + lay.joins[j - 1] - lay.joins[i] + fill * fill
+            cost += _CUE_COST + break_cost + lay.joins[j - 1] - lay.joins[i] + fill * fill
             if split is not None:
                 # A line break inside a clause reads worse than a cue break there.
                 cost += 2 * _BREAK_COST[_break_kind(pieces[split - 1], pieces[split])]
@@ -376,6 +388,14 @@ def make_cues(
     return [
         _timed_cue(lay, i, j, split, audio_end_ms, max_ms, need_ms) for i, j, split in spans
     ]
+
+
+def _gap_ms(pieces: Sequence[_Piece], j: int) -> float:
+    """The silence between piece j-1 and piece j within a segment (infinite across segments,
+    where the assembler always puts a pause)."""
+    if j >= len(pieces) or pieces[j].segment != pieces[j - 1].segment:
+        return math.inf
+    return pieces[j].start_ms - pieces[j - 1].end_ms
 
 
 def _need_ms(width: float, min_ms: int, max_cps: float) -> int:
