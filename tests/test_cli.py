@@ -93,3 +93,23 @@ def test_subprocess_verbose_shows_traceback(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" in done.stderr
     assert done.stderr.endswith(f"episode: {missing}: no such file\n")
+
+
+def test_readme_build_in_a_fresh_folder_with_relative_paths(tmp_path: Path) -> None:
+    # The README's run command: a relative input, the default out/ in the current folder.
+    (tmp_path / "seeds").mkdir()
+    seed = SEEDS[0]
+    (tmp_path / "seeds" / seed.name).write_bytes(seed.read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-m", "episodekit", "build", f"seeds/{seed.name}", "--engine", "offline"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "out" / seed.stem
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        "chapters.txt", "description.txt", "episode.mp3", "episode.srt", "episode.vtt",
+        "manifest.json", "script.md",
+    ]
+    assert f"built out/{seed.stem}/" in done.stdout
+    # Nothing but the bundle was written in the working folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "seeds"]

@@ -111,7 +111,8 @@ def encode_mp3(
         f"aformat=sample_fmts=flt,volume={gain_db:.3f}dB,"
         f"alimiter=limit={limit:.6f}:level=disabled:latency=1"
     )
-    encode = [ffmpeg_exe(), "-v", "error", "-nostdin", "-y", *PCM_ARGS, "-i", str(raw),
+    # ffmpeg runs inside out_tmp's folder (see above): every other path must be absolute.
+    encode = [ffmpeg_exe(), "-v", "error", "-nostdin", "-y", *PCM_ARGS, "-i", str(raw.resolve()),
               "-map", "0:a", "-af", chain, *MP3_ARGS, "-map_metadata", "-1",
               "-id3v2_version", "0"]
     cwd = out_tmp.parent
