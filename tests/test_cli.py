@@ -113,3 +113,32 @@ def test_readme_build_in_a_fresh_folder_with_relative_paths(tmp_path: Path) -> N
     assert f"built out/{seed.stem}/" in done.stdout
     # Nothing but the bundle was written in the working folder.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "seeds"]
+
+
+def test_voices_lists_profiles_and_online_voices(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from episodekit.engines import EngineUnavailable, edge
+
+    async def answered(language: str) -> list[dict[str, str]]:
+        assert language == "zh"
+        return [{"ShortName": "zh-CN-YunxiNeural", "Gender": "Male"}]
+
+    monkeypatch.setattr(edge, "list_edge_voices", answered)
+    code, out, err = run(["voices", "--voices", str(ROOT / "voices")], capsys)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith("guest ") and "edge: zh-CN-YunjianNeural" in lines[0]
+    assert lines[1].startswith("narrator ") and "edge: zh-CN-YunxiNeural" in lines[1]
+    assert "  zh-CN-YunxiNeural            Male" in lines
+
+    async def unreachable(language: str) -> list[dict[str, str]]:
+        raise EngineUnavailable("voice list unreachable: Name or service not known")
+
+    monkeypatch.setattr(edge, "list_edge_voices", unreachable)
+    code, out, err = run(["voices", "--voices", str(ROOT / "voices")], capsys)
+    assert code == 0
+    assert err == (
+        "episode: voice service unreachable (voice list unreachable: Name or service not known);"
+        " only profiles listed\n"
+    )

@@ -259,6 +259,10 @@ async def list_edge_voices(language_prefix: str = "zh") -> list[dict[str, Any]]:
     edge-tts describes them (ShortName, Gender, Locale, ...), sorted by ShortName."""
     try:
         voices = await edge_tts.list_voices()
+    except aiohttp.ClientConnectorError as error:
+        # str(error) drags in the SSL context's repr; the OS reason is what a user needs.
+        reason = error.os_error.strerror or str(error.os_error)
+        raise EngineUnavailable(f"voice list unreachable: {reason}") from error
     except (EdgeTTSException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
         raise EngineUnavailable(f"voice list unreachable: {error}") from error
     chosen = [dict(v) for v in voices if str(v.get("Locale", "")).startswith(language_prefix)]
