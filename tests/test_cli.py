@@ -142,3 +142,41 @@ def test_voices_lists_profiles_and_online_voices(
         "episode: voice service unreachable (voice list unreachable: Name or service not known);"
         " only profiles listed\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty file"),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00binary", "binary file, not text"),
+        (
+            "好的，這是經過整理的文稿：\n\n希望這個版本對您有幫助！\n".encode(),
+            "nothing to narrate after cleaning",
+        ),
+    ],
+)
+def test_refused_input_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes, reason: str
+) -> None:
+    summary = tmp_path / "in.txt"
+    summary.write_bytes(content)
+    code, out, err = run(["build", str(summary), "-o", str(tmp_path / "out")], capsys)
+    assert (code, out, err) == (1, "", f"episode: {summary}: {reason}\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_speaker_names_the_script_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    script = tmp_path / "mine.md"
+    script.write_text(
+        "---\ntitle: x\nvoice: narrator\nscript: hant\n---\n\n## A\n\n[nobody] 你好。\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(
+        ["build", str(script), "--engine", "offline", "--voices", str(ROOT / "voices")], capsys
+    )
+    assert code == 1
+    # The voices folder is shown as the user would type it (relative to where they are).
+    assert err.startswith(f"episode: {script}: speaker [nobody] has no voice profile in ")
+    assert err.endswith("voices/ (have: guest, narrator)\n")

@@ -100,15 +100,15 @@ def write_generated_script(script_path: Path, script: Script) -> str:
 
 def resolve_script(
     input_path: Path, folder: Path, options: BuildOptions, report: Report
-) -> tuple[Script, str]:
-    """The script this build speaks, and script.md's text.
+) -> tuple[Script, str, Path]:
+    """The script this build speaks, script.md's text, and the file it came from.
 
     A script file is used as it is. A summary is narrated, unless the folder already holds a
     script.md its user edited: that one wins (their edits are never thrown away), with a note.
     """
     text = read_text(input_path)
     if scriptfile.is_script_text(text):
-        return scriptfile.parse_script(text, input_path), text
+        return scriptfile.parse_script(text, input_path), text, input_path
     script_path = folder / "script.md"
     if script_was_edited(script_path) and not options.regenerate_script:
         report(
@@ -116,9 +116,9 @@ def resolve_script(
             f"{input_path.name} again)"
         )
         edited = read_text(script_path)
-        return scriptfile.parse_script(edited, script_path), edited
+        return scriptfile.parse_script(edited, script_path), edited, script_path
     script = generate_script(input_path, options.templates, text)
-    return script, write_generated_script(script_path, script)
+    return script, write_generated_script(script_path, script), script_path
 
 
 def build(
@@ -134,11 +134,11 @@ def build(
         notes.append(line)
         report(line)
 
+    # The folder is made by the first file written into it: input that is refused leaves none.
     folder = output_folder(input_path, out_root)
-    folder.mkdir(parents=True, exist_ok=True)
 
     tick = time.perf_counter()
-    script, script_text = resolve_script(input_path, folder, options, note)
+    script, script_text, script_source = resolve_script(input_path, folder, options, note)
     timings["script"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -152,6 +152,7 @@ def build(
         jobs=options.jobs,
         progress=options.progress,
         on_warning=note,
+        script_source=str(script_source),
     )
     timings["synthesis"] = time.perf_counter() - tick
 

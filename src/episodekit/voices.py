@@ -218,9 +218,11 @@ def validate_profiles(
     for speaker in sorted(set(needed)):
         if speaker not in profiles:
             have = ", ".join(sorted(profiles)) or "none"
+            sources = sorted({str(Path(p.source).parent) for p in profiles.values() if p.source})
+            folder = f"{sources[0]}/" if len(sources) == 1 else "voices/"
             raise VoiceError(
                 script_source,
-                f"speaker [{speaker}] has no voice profile in voices/ (have: {have})",
+                f"speaker [{speaker}] has no voice profile in {folder} (have: {have})",
             )
         profile = profiles[speaker]
         settings = profile.settings_for(engine_id)
