@@ -192,7 +192,9 @@ def test_manifest_shape_and_values() -> None:
         ],
         "stats": {"synthesized": 1, "from_cache": 1, "wall_seconds": 12.346,
                   "timings": {"speech": 10.123, "assemble": 2.0}},
-        "loudness": {"target_lufs": -16.0, "integrated_lufs": -16.2, "true_peak_dbtp": -1.4},
+        "loudness": {
+            "target_lufs": -16.0, "integrated_lufs": -16.2, "true_peak_dbtp": -1.4, "encodes": 1,
+        },
     }
 
 

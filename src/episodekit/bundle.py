@@ -228,6 +228,7 @@ def make_manifest(
             "target_lufs": audio_report.target_lufs,
             "integrated_lufs": audio_report.integrated_lufs,
             "true_peak_dbtp": audio_report.true_peak_dbtp,
+            "encodes": audio_report.attempts,
         },
     }
 
