@@ -37,7 +37,7 @@ class Plan:
     runs: int = 3
     seed: Path = SEED
     scale: list[tuple[float, int]] = field(  # (minutes, runs)
-        default_factory=lambda: [(5, 3), (15, 3), (60, 2), (180, 1)]
+        default_factory=lambda: [(15, 3), (60, 2), (180, 1)]
     )
     pydub_box_s: float = 60.0
     edge_segments: int = 100
@@ -56,6 +56,7 @@ STAGES = [  # (label, manifest timing keys)
     ("synthesis", ["synthesis"]),
     ("subtitles", ["subtitles"]),
     ("loudness (join + PCM meter)", ["join_and_measure"]),
+    ("limiter fit (PCM through the limiter)", ["limiter_fit"]),
     ("encode (+ verify, all passes)", ["encode_and_verify"]),
     ("tags", ["tag"]),
 ]
