@@ -180,3 +180,31 @@ def test_unknown_speaker_names_the_script_file(
     # The voices folder is shown as the user would type it (relative to where they are).
     assert err.startswith(f"episode: {script}: speaker [nobody] has no voice profile in ")
     assert err.endswith("voices/ (have: guest, narrator)\n")
+
+
+def test_pauses_option_sets_the_silences_between_segments(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import itertools
+    import json
+
+    script = tmp_path / "short.md"
+    script.write_text(
+        "---\ntitle: 測試\nvoice: narrator\nscript: hant\n---\n\n## 一\n\n你好，大家好。\n\n"
+        "今天聊一聊。\n\n## 二\n\n感謝收看。\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["build", str(script), "--engine", "offline", "-o", str(out)]
+    code, _, err = run([*args, "--pauses", "100,300,900"], capsys)
+    assert code == 0, err
+    segments = json.loads((out / "short" / "manifest.json").read_text("utf-8"))["segments"]
+    gaps = [b["start_ms"] - a["end_ms"] for a, b in itertools.pairwise(segments)]
+    assert gaps == [300, 900]  # after a paragraph, after a chapter
+
+    code, _, err = run([*args, "--pauses", "600,300,900"], capsys)
+    assert code == 1
+    assert err == (
+        "episode: --pauses '600,300,900': give three silences in ms, "
+        "sentence <= paragraph <= chapter, like 250,600,1200\n"
+    )

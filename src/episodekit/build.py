@@ -41,6 +41,7 @@ class BuildOptions:
     subtitle_script: Literal["hans", "hant", "keep"] = "keep"
     subtitle_lines: int = 1
     music: assemble.Music | None = None
+    pauses: assemble.Pauses = field(default_factory=assemble.Pauses)
     regenerate_script: bool = False
     progress: bool | None = None
 
@@ -158,9 +159,9 @@ def build(
 
     tracks = assemble.load_music(options.music, folder) if options.music else None
     offset_ms = tracks.intro_ms if tracks else 0
-    placements = assemble.plan_timeline(spoken.segments, offset_ms=offset_ms)
+    placements = assemble.plan_timeline(spoken.segments, options.pauses, offset_ms=offset_ms)
     total_ms = assemble.episode_length_ms(
-        placements, outro_ms=tracks.outro_ms if tracks else 0, offset_ms=offset_ms
+        placements, options.pauses, outro_ms=tracks.outro_ms if tracks else 0, offset_ms=offset_ms
     )
     # One set of chapters for everything (ID3, chapters.txt, manifest): YouTube's rules, where
     # they can be met, merge a chapter shorter than 10 s into its neighbour.

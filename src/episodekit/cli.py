@@ -122,6 +122,10 @@ def build_command(
         str, typer.Option(help="Subtitle characters: keep, hans (Simplified), hant (Traditional).")
     ] = "keep",
     lines: Annotated[int, typer.Option(help="Lines per subtitle cue: 1 or 2.")] = 1,
+    pauses: Annotated[
+        str,
+        typer.Option(help="Silence in ms after a sentence, a paragraph, a chapter."),
+    ] = "250,600,1200",
     intro_music: Annotated[Path | None, typer.Option(help="Music before the voice.")] = None,
     outro_music: Annotated[Path | None, typer.Option(help="Music after the voice.")] = None,
     bed: Annotated[Path | None, typer.Option(help="Music ducked under the voice.")] = None,
@@ -141,6 +145,7 @@ def build_command(
         raise EpisodeError(f"--lines {lines}: a cue has 1 or 2 lines")
     if jobs is not None and not 1 <= jobs <= 16:
         raise EpisodeError(f"--jobs {jobs}: choose 1 to 16")
+    pause_ms = _parse_pauses(pauses)
     music = None
     if intro_music or outro_music or bed:
         music = assemble.Music(intro=intro_music, outro=outro_music, bed=bed)
@@ -155,6 +160,7 @@ def build_command(
         subtitle_script=subtitles,  # type: ignore[arg-type]
         subtitle_lines=lines,
         music=music,
+        pauses=assemble.Pauses(*pause_ms),
         regenerate_script=regenerate_script,
     )
     result = build(input, options, out_root=output, report=_warn)
@@ -169,6 +175,19 @@ def build_command(
         f"  engine     {result.engine} "
         f"({stats.synthesized} synthesized, {stats.from_cache} from cache)\n"
         f"  files      {', '.join(sorted(result.files))}"
+    )
+
+
+def _parse_pauses(text: str) -> tuple[int, int, int]:
+    """'250,600,1200' -> (250, 600, 1200): sentence <= paragraph <= chapter, in ms."""
+    parts = text.split(",")
+    if len(parts) == 3 and all(p.strip().isdigit() for p in parts):
+        sentence, paragraph, chapter = (int(p) for p in parts)
+        if sentence <= paragraph <= chapter:
+            return sentence, paragraph, chapter
+    raise EpisodeError(
+        f"--pauses {text!r}: give three silences in ms, sentence <= paragraph <= chapter, "
+        "like 250,600,1200"
     )
 
 
