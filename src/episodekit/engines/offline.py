@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import functools
+import multiprocessing as mp
 import os
 import re
 import threading
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -347,18 +349,34 @@ def _trim(loud: np.ndarray, start_ms: int, end_ms: int) -> tuple[int, int]:
     return new_start, new_end
 
 
+@functools.cache
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # Each worker process has its own eSpeak (its state is per process). "spawn", not fork:
+    # the build may already run threads (the edge test server, asyncio's executor).
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+
+
 class OfflineEngine:
-    """eSpeak NG, offline. `base_wpm` is the speaking rate VoiceSettings.rate is relative to."""
+    """eSpeak NG, offline. `base_wpm` is the speaking rate VoiceSettings.rate is relative to.
+
+    eSpeak keeps global state, so one synthesis runs at a time per process: with `workers`
+    above 1 (default: one per core), syntheses run in that many worker processes at once.
+    """
 
     id = "offline"
-    default_jobs = 1  # eSpeak is single-threaded global state; it is fast enough alone
-    max_jobs = 1
 
-    def __init__(self, base_wpm: int = BASE_WPM) -> None:
+    def __init__(self, base_wpm: int = BASE_WPM, workers: int | None = None) -> None:
         self.base_wpm = base_wpm
+        self.workers = max(1, workers if workers is not None else os.cpu_count() or 1)
+        self.default_jobs = self.max_jobs = self.workers
 
     async def synthesize(self, text: str, voice: VoiceSettings) -> Synthesis:
-        return await asyncio.to_thread(synthesize_sync, text, voice, self.base_wpm)
+        if self.workers == 1:
+            return await asyncio.to_thread(synthesize_sync, text, voice, self.base_wpm)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            _pool(self.workers), synthesize_sync, text, voice, self.base_wpm
+        )
 
     async def probe(self) -> None:
         await asyncio.to_thread(_library)
