@@ -213,8 +213,9 @@ def test_write_bundle_writes_every_file_inside_the_folder(tmp_path: Path) -> Non
                                "episode.vtt", "manifest.json", "script.md"]
     assert all(path.parent == folder.resolve() for path in written.values())
     assert written["script.md"].read_text(encoding="utf-8") == "---\ntitle: x\n---\n## 開場\n"
-    # Two chapters are too few for YouTube: chapters.txt still lists them for people.
-    assert written["chapters.txt"].read_text(encoding="utf-8") == "00:00 開場\n00:03 訪談\n"
+    # Two chapters are too few for YouTube: chapters.txt is empty (the manifest has them).
+    assert written["chapters.txt"].read_text(encoding="utf-8") == ""
+    assert len(json.loads(written["manifest.json"].read_text("utf-8"))["chapters"]) == 2
     assert "章節" not in written["description.txt"].read_text(encoding="utf-8")
     raw = written["manifest.json"].read_bytes().decode("utf-8")
     assert raw.endswith("}\n") and "山姆" in raw and '\n  "chapters": [' in raw

@@ -201,6 +201,10 @@ def test_pauses_option_sets_the_silences_between_segments(
     segments = json.loads((out / "short" / "manifest.json").read_text("utf-8"))["segments"]
     gaps = [b["start_ms"] - a["end_ms"] for a, b in itertools.pairwise(segments)]
     assert gaps == [300, 900]  # after a paragraph, after a chapter
+    # Two short chapters cannot be YouTube chapters: chapters.txt is empty, the bundle passes.
+    assert (out / "short" / "chapters.txt").read_text(encoding="utf-8") == ""
+    code, check_out, _ = run(["check", str(out / "short")], capsys)
+    assert (code, check_out) == (0, f"{out / 'short'}: meets the standards\n")
 
     code, _, err = run([*args, "--pauses", "600,300,900"], capsys)
     assert code == 1

@@ -265,7 +265,9 @@ def write_bundle(
     """Write the bundle's text files into `folder`, each atomically; return them by name
     (with episode.mp3 when render_episode already put it there)."""
     folder.mkdir(parents=True, exist_ok=True)
-    chapter_lines = youtube_chapters(chapters) or list(chapters)
+    # YouTube form or nothing: a list YouTube would refuse (fewer than 3 chapters of 10 s) is
+    # no use pasted into the upload form, and the ID3 chapters and manifest keep them all.
+    chapter_lines = youtube_chapters(chapters)
     manifest = make_manifest(
         script=script, placements=placements, chapters=chapters, audio_report=audio_report,
         stats=stats, engine=engine, voices=voices,
