@@ -296,7 +296,7 @@ def scale(plan: Plan, tmp: Path, report: Report) -> None:
             continue
         if last is None or last[1] >= 0:
             py, join, py_mem = Stat(), Stat(), Stat()
-            py_runs = runs if minutes <= 15 else 1
+            py_runs = min(runs, 2) if minutes <= 15 else 1
             for run in range(py_runs):
                 log(f"naive pydub of {minutes:g} min, {run + 1}/{py_runs} (box {box:g} s)")
                 work = tmp / f"pydub{minutes:g}-{run}"
@@ -347,6 +347,23 @@ def scale(plan: Plan, tmp: Path, report: Report) -> None:
         ))
 
 
+def synthesize_only(
+    source: Path, cache: Path, jobs: int, env: dict[str, str]
+) -> tuple[float, int, float]:
+    """Speech-stage seconds, segments synthesized and process wall for `source`
+    (bench/synth_only.py, in a fresh process)."""
+    measured = run_measured(
+        [PYTHON, str(BENCH / "synth_only.py"), str(source), "--engine", "edge",
+         "--jobs", str(jobs)],
+        env=bench_env(EPISODEKIT_CACHE_DIR=str(cache), **env),
+    )
+    if measured.returncode != 0:
+        raise SystemExit(f"edge synthesis failed ({measured.returncode}):\n"
+                         f"{measured.stderr[-2000:]}")
+    result = json.loads(measured.stdout.strip().splitlines()[-1])
+    return float(result["seconds"]), int(result["synthesized"]), measured.wall_s
+
+
 def edge(plan: Plan, tmp: Path, report: Report) -> None:
     from tests.edge_server import EdgeTestServer
 
@@ -356,8 +373,7 @@ def edge(plan: Plan, tmp: Path, report: Report) -> None:
     try:
         env = {"EPISODEKIT_EDGE_URL": server.url}
         log(f"edge warm-up (the server renders each of {plan.edge_segments} texts once)")
-        run_build(source, tmp / "edge-warm", tmp / "edge-warm-cache", "--engine", "edge",
-                  "--jobs", "16", env=env)
+        synthesize_only(source, tmp / "edge-warm-cache", 16, env)
         walls = {j: Stat() for j in plan.edge_jobs}
         synth = {j: Stat() for j in plan.edge_jobs}
         for run in range(plan.runs):
@@ -366,15 +382,15 @@ def edge(plan: Plan, tmp: Path, report: Report) -> None:
                     continue  # the target's pair gets every run; the others two, for time
                 log(f"edge --jobs {jobs}, {run + 1}/{plan.runs}")
                 before = len(server.requests)
-                build = run_build(source, tmp / f"edge-{jobs}-{run}", tmp / f"edge-c{jobs}-{run}",
-                                  "--engine", "edge", "--jobs", str(jobs), env=env)
+                seconds, synthesized, wall = synthesize_only(
+                    source, tmp / f"edge-c{jobs}-{run}", jobs, env
+                )
                 sent = len(server.requests) - before
                 # the client's probe is one more request than the segments
-                if build.stats["synthesized"] != plan.edge_segments or sent < plan.edge_segments:
-                    raise SystemExit(f"edge run synthesized {build.stats['synthesized']}, "
-                                     f"server saw {sent}")
-                walls[jobs].add(build.measured.wall_s)
-                synth[jobs].add(build.stats["timings"]["synthesis"])
+                if synthesized != plan.edge_segments or sent < plan.edge_segments:
+                    raise SystemExit(f"edge run synthesized {synthesized}, server saw {sent}")
+                walls[jobs].add(wall)
+                synth[jobs].add(seconds)
     finally:
         server.stop()
     rows = []
@@ -387,15 +403,16 @@ def edge(plan: Plan, tmp: Path, report: Report) -> None:
     report.section(
         f"4. Edge concurrency: {plan.edge_segments} segments against the loopback server, "
         f"{EDGE_DELAY_MS} ms per request",
-        ["jobs", "synthesis (manifest)", "speedup over --jobs 1", "build wall", "wall speedup"],
+        ["jobs", "synthesis", "speedup over --jobs 1", "process wall", "wall speedup"],
         rows,
         f"Floor: {plan.edge_segments} × {EDGE_DELAY_MS} ms = "
         f"{plan.edge_segments * EDGE_DELAY_MS / 1000:g} s at --jobs 1 is pure injected latency. "
         "The server (tests/edge_server.py, a thread of the benchmark process) memoizes each "
         "text's eSpeak+MP3 rendering; a warm-up build renders all texts first, so the timed "
         "runs measure the client's concurrency against a fixed 300 ms, not the server's CPU "
-        "(on 2 cores it would otherwise compete with the client). Each run has a fresh cache; "
-        "paragraphs are short (~12 characters), so assembly is a small part of the wall.",
+        "(on 2 cores it would otherwise compete with the client). Each run has a fresh cache and "
+        "is the speech stage alone (bench/synth_only.py: `speech.synthesize` as a build calls "
+        "it, in its own process; process wall includes Python start-up and the probe).",
     )
     if 8 in synth:
         speed8 = ratio_stat(synth[base], synth[8])
