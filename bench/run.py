@@ -37,7 +37,7 @@ class Plan:
     runs: int = 3
     seed: Path = SEED
     scale: list[tuple[float, int]] = field(  # (minutes, runs)
-        default_factory=lambda: [(15, 3), (60, 2), (180, 1)]
+        default_factory=lambda: [(15, 3), (60, 1), (180, 1)]
     )
     pydub_box_s: float = 60.0
     edge_segments: int = 100
@@ -296,7 +296,7 @@ def scale(plan: Plan, tmp: Path, report: Report) -> None:
             continue
         if last is None or last[1] >= 0:
             py, join, py_mem = Stat(), Stat(), Stat()
-            py_runs = min(runs, 2) if minutes <= 15 else 1
+            py_runs = 1
             for run in range(py_runs):
                 log(f"naive pydub of {minutes:g} min, {run + 1}/{py_runs} (box {box:g} s)")
                 work = tmp / f"pydub{minutes:g}-{run}"
