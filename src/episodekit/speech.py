@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import sys
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 from episodekit.cache import SegmentCache
 from episodekit.engines import (
@@ -39,6 +41,8 @@ from episodekit.voices import (
 )
 
 Warn = Callable[[str], None]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 BACKOFF_BASE = 0.5  # seconds before the first retry (at most; full jitter)
 BACKOFF_CAP = 30.0
@@ -58,36 +62,6 @@ class SpeechResult:
 
 def warn_stderr(message: str) -> None:
     print(f"episode: {message}", file=sys.stderr, flush=True)
-
-
-def synthesize(
-    script: Script,
-    *,
-    profiles: Mapping[str, VoiceProfile],
-    engine: str = "auto",
-    cache: SegmentCache,
-    jobs: int | None = None,
-    retries: int = 5,
-    progress: bool | None = None,
-    on_warning: Warn = warn_stderr,
-    backoff_base: float = BACKOFF_BASE,
-    script_source: str = "script.md",
-) -> SpeechResult:
-    """Speak `script` with `engine` ("auto", "edge" or "offline"). See `synthesize_async`."""
-    return asyncio.run(
-        synthesize_async(
-            script,
-            profiles=profiles,
-            engine=engine,
-            cache=cache,
-            jobs=jobs,
-            retries=retries,
-            progress=progress,
-            on_warning=on_warning,
-            backoff_base=backoff_base,
-            script_source=script_source,
-        )
-    )
 
 
 async def choose_engine(engine_id: str, on_warning: Warn) -> Engine:
@@ -309,3 +283,19 @@ async def _attempts(
 
 def _cause(error: BaseException) -> str:
     return str(error) or type(error).__name__
+
+
+def _blocking(
+    coroutine: Callable[_P, Coroutine[Any, Any, _R]],
+) -> Callable[_P, _R]:
+    """A blocking twin of `coroutine` with the same parameters, for callers with no loop."""
+
+    @functools.wraps(coroutine)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return asyncio.run(coroutine(*args, **kwargs))
+
+    return run
+
+
+# The CLI's entry: `synthesize_async` run to completion (same parameters, same result).
+synthesize = _blocking(synthesize_async)
