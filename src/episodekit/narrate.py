@@ -297,7 +297,7 @@ def render(folder: Path, name: str, data: dict[str, Any], script: ChineseScript 
         where = Path(error.filename) if error.filename else folder / (error.name or name)
         raise TemplateError(where, error.lineno, error.message or "syntax error") from error
     except jinja2.TemplateNotFound as error:
-        raise TemplateError(folder / error.name, None, "template not found") from error
+        raise TemplateError(folder / str(error.name or name), None, "template not found") from error
     except jinja2.TemplateError as error:
         frames = list(_template_frames(error.__traceback__))
         where, line = (Path(frames[-1][0]), frames[-1][1]) if frames else (folder / name, None)

@@ -485,7 +485,9 @@ def _build(
             if m := RGX_QUOTE_BY.match(body):
                 body, speaker = m.group(1).strip(EDGE_PUNCT), m.group(2).strip()
             blocks.append(Quote(text=body, speaker=speaker) if body else Prose(speaker))
-        bullets.clear(), table.clear(), quote.clear()
+        bullets.clear()
+        table.clear()
+        quote.clear()
 
     for line in lines:
         if line.kind == "blank":
