@@ -430,3 +430,24 @@ def test_seed_scripts_match_their_goldens(seed: Path) -> None:
     text = render_script(narrate(doc, TEMPLATES))
     assert text.encode("utf-8") == (GOLDEN / f"{seed.stem}.script.md").read_bytes()
     _assert_everything_reaches(doc, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "heading", "word"),
+    [
+        ("Sam Altman 專訪重點整理", "要點", "訪談"),  # the title says it is an interview
+        ("OpenAI 的下一步", "Altman a16z 訪談重點回顧", "訪談"),  # a heading says so
+        ("OpenAI 的下一步", "要點", "談話"),  # nothing says so, and there is no transcript
+    ],
+)
+def test_an_interview_is_called_one_even_without_a_transcript(
+    title: str, heading: str, word: str
+) -> None:
+    doc = Document(
+        title=title, guest="Sam Altman",
+        sections=(Section(heading, (Point("他認為AI會改變一切。"),)),),
+    )
+    script = narrate(doc, TEMPLATES)
+    opening = script.chapters[0].paragraphs[0].text
+    assert f"Sam Altman的一番最新{word}引起了不少關注" in opening
+    assert script.summary.startswith(f"Sam Altman最新{word}：")

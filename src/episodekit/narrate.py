@@ -212,6 +212,15 @@ def _has_turns(doc: Document) -> bool:
     return any(isinstance(b, Turn) for s in doc.sections for b in s.blocks)
 
 
+# A summary of an interview says so in its title or headings even when it holds no transcript.
+RGX_INTERVIEW = re.compile(r"訪談|专访|專訪|访谈|採訪|采访|對談|对谈|interview", re.IGNORECASE)
+
+
+def _is_interview(doc: Document) -> bool:
+    headings = [doc.title, *(section.title for section in doc.sections)]
+    return _has_turns(doc) or any(RGX_INTERVIEW.search(h) for h in headings)
+
+
 def context(doc: Document) -> dict[str, Any]:
     """Everything the templates see (listed in scripts/README.md)."""
     sections = list(doc.sections)
@@ -236,6 +245,7 @@ def context(doc: Document) -> dict[str, Any]:
         "guest_short": clean(short_name(doc.guest)),
         "script": doc.script,
         "has_turns": _has_turns(doc),
+        "is_interview": _is_interview(doc),
         "has_greeting": doc.has_greeting,
         "has_signoff": doc.has_signoff,
         "intro_blocks": intro,
