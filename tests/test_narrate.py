@@ -123,7 +123,8 @@ def test_the_channel_shape_greeting_hook_transitions_outro() -> None:
     assert "Altman說：「限制肯定是有的」。" in text
     assert "主持人問道：你期望誰來支付？" in text
     assert "Altman表示：是的，我期望OpenAI的營收來支付。" in text
-    assert "主持人繼續說：明白了。" in text
+    # Unlabelled, asks nothing, right after the guest: retold without naming a speaker.
+    assert "談話繼續說道：明白了。" in text
     assert "他直言：絕對是其中之一。" in text
     assert script.source == DOC.source and script.links == DOC.links
     assert script.summary.startswith("Sam Altman最新訪談：OpenAI 的下一步？")
@@ -451,3 +452,28 @@ def test_an_interview_is_called_one_even_without_a_transcript(
     opening = script.chapters[0].paragraphs[0].text
     assert f"Sam Altman的一番最新{word}引起了不少關注" in opening
     assert script.summary.startswith(f"Sam Altman最新{word}：")
+
+
+def test_an_unlabelled_line_after_the_guest_is_not_put_in_the_hosts_mouth() -> None:
+    # Seed 004's shape: the guest's lines are labelled "SA:", the interviewer's are not, and
+    # an unlabelled line right after an answer is sometimes the guest going on. One that asks
+    # nothing and says nothing to "you" is retold without naming who said it.
+    doc = Document(
+        title="專訪", guest="Sam Altman",
+        sections=(
+            Section("基礎設施", (
+                Turn("那你怎麼看算力？", speaker="", role="host"),
+                Turn("我們需要更多算力。", speaker="SA", role="guest"),
+                Turn("至於研究方面，我從未這樣樂觀。", speaker="", role="host"),
+                Turn("是的。", speaker="SA", role="guest"),
+                Turn("我覺得你說得對。", speaker="", role="host"),
+            )),
+        ),
+    )
+    paragraphs = render_script(narrate(doc, TEMPLATES)).split("\n\n")
+    [asked] = [p for p in paragraphs if "算力？" in p]
+    [unsure] = [p for p in paragraphs if "至於研究方面" in p]
+    [addressed] = [p for p in paragraphs if "你說得對" in p]
+    assert "主持人問道：那你怎麼看算力？" in asked
+    assert unsure.split("：")[0] in ("對話中接著提到", "談話繼續說道", "對話中還提到")
+    assert addressed.startswith("主持人") and addressed.endswith("：我覺得你說得對。")

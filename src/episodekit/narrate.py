@@ -162,6 +162,13 @@ def _speaker_name(turn: Turn, doc: Document) -> str:
     return clean(turn.speaker)
 
 
+def _asks_or_addresses(text: str) -> bool:
+    """Does an unlabelled transcript line read like the interviewer: a question anywhere in
+    it, or "you" said to the guest? Without that, a line right after the guest's answer may be
+    the guest going on (transcripts such as seed 004 do not say), and is not attributed."""
+    return any(mark in text for mark in "？?") or "你" in text or "您" in text
+
+
 def _blocks(blocks: tuple[Block, ...], doc: Document) -> list[dict[str, Any]]:
     """Template data for a section's blocks; points are numbered within each run of points."""
     items: list[dict[str, Any]] = []
@@ -170,12 +177,16 @@ def _blocks(blocks: tuple[Block, ...], doc: Document) -> list[dict[str, Any]]:
         if isinstance(block, Point):
             items.append(_point(block))
         elif isinstance(block, Turn):
+            after_guest = bool(items) and items[-1].get("role") == "guest"
+            question = is_question(block.text)
             items.append(
                 {
                     "kind": "turn",
                     "role": block.role,
                     "name": _speaker_name(block, doc),
-                    "question": is_question(block.text),
+                    "question": question,
+                    "unsure": block.role == "host" and not block.speaker and after_guest
+                    and not _asks_or_addresses(block.text),
                     "nth": turns[block.role],
                     "parts": [clean(part) for part in split_paragraphs(block.text)],
                     "text": clean(block.text),
