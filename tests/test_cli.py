@@ -36,7 +36,9 @@ def test_missing_input_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path:
 
 
 def test_folder_as_input_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, err = run(["build", str(tmp_path), "--engine", "offline"], capsys)
+    code, _, err = run(
+        ["build", str(tmp_path), "--engine", "offline", "-o", str(tmp_path / "out")], capsys
+    )
     assert code == 1
     assert err == f"episode: {tmp_path}: is a folder, not a file\n"
 
