@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 import opencc
@@ -23,18 +24,26 @@ def convert(text: str, to: ChineseScript) -> str:
     return str(_converter(_CONFIGS[to]).convert(text))
 
 
-def count_script_chars(text: str) -> tuple[int, int]:
-    """(Traditional-only characters, Simplified-only characters) in `text`.
+def each_on_its_own(chars: Iterable[str], to: ChineseScript) -> dict[str, str] | None:
+    """Each character of `chars` converted on its own (one per line, one OpenCC call), so no
+    phrase rule applies: a character that changes is specific to the other script. None in the
+    unlikely case OpenCC does not keep one character per line."""
+    distinct = sorted(set(chars) - {"\n"})
+    singles = convert("\n".join(distinct), to).split("\n")
+    if len(singles) != len(distinct):
+        return None
+    return dict(zip(distinct, singles, strict=True))
 
-    Each distinct character is converted on its own (one per line, one OpenCC call), so a
-    phrase conversion that changes a text's length cannot throw the count off.
-    """
-    distinct = sorted({c for c in text if c > "\u2e7f"})
-    if not distinct:
+
+def count_script_chars(text: str) -> tuple[int, int]:
+    """(Traditional-only characters, Simplified-only characters) in `text`, each character
+    judged on its own, so a phrase conversion that changes a text's length cannot throw the
+    count off."""
+    cjk = {c for c in text if c > "\u2e7f"}
+    if not cjk:
         return 0, 0
-    joined = "\n".join(distinct)
-    to_hans = dict(zip(distinct, convert(joined, "hans").split("\n"), strict=False))
-    to_hant = dict(zip(distinct, convert(joined, "hant").split("\n"), strict=False))
+    to_hans = each_on_its_own(cjk, "hans") or {}
+    to_hant = each_on_its_own(cjk, "hant") or {}
     traditional = sum(1 for c in text if c in to_hans and to_hans[c] != c)
     simplified = sum(1 for c in text if c in to_hant and to_hant[c] != c)
     return traditional, simplified

@@ -282,11 +282,10 @@ def to_script(text: str, script: ChineseScript) -> str:
     converted = chinese.convert(text, script)
     if converted == text or len(converted) != len(text):
         return converted
-    distinct = sorted(set(text) - {"\n"})
-    singles = chinese.convert("\n".join(distinct), script).split("\n")
-    if len(singles) != len(distinct):
+    singles = chinese.each_on_its_own(text, script)
+    if singles is None:
         return converted
-    specific = {c for c, single in zip(distinct, singles, strict=True) if c != single}
+    specific = {c for c, single in singles.items() if c != single}
     return "".join(
         new if old in specific else old for old, new in zip(text, converted, strict=True)
     )

@@ -159,6 +159,11 @@ async def _chunks(
         await stream.aclose()
 
 
+def _reason(error: aiohttp.ClientConnectorError) -> str:
+    # str(error) drags in the SSL context's repr; the OS reason is what a user needs.
+    return error.os_error.strerror or str(error.os_error)
+
+
 def _transient_status(status: int) -> bool:
     return status in _TRANSIENT_STATUSES or status >= 500
 
@@ -217,9 +222,7 @@ class EdgeEngine:
                 f"no answer within {self.receive_timeout:g} s from {url}"
             ) from error
         except aiohttp.ClientConnectorError as error:
-            # str(error) drags in the SSL context's repr; the OS reason is what a user needs.
-            reason = error.os_error.strerror or str(error.os_error)
-            raise TransientEngineError(f"cannot connect to {url}: {reason}") from error
+            raise TransientEngineError(f"cannot connect to {url}: {_reason(error)}") from error
         except (aiohttp.ClientError, OSError) as error:
             raise TransientEngineError(f"connection to {url} failed: {error}") from error
         if not audio:
@@ -260,9 +263,7 @@ async def list_edge_voices(language_prefix: str = "zh") -> list[dict[str, Any]]:
     try:
         voices = await edge_tts.list_voices()
     except aiohttp.ClientConnectorError as error:
-        # str(error) drags in the SSL context's repr; the OS reason is what a user needs.
-        reason = error.os_error.strerror or str(error.os_error)
-        raise EngineUnavailable(f"voice list unreachable: {reason}") from error
+        raise EngineUnavailable(f"voice list unreachable: {_reason(error)}") from error
     except (EdgeTTSException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
         raise EngineUnavailable(f"voice list unreachable: {error}") from error
     chosen = [dict(v) for v in voices if str(v.get("Locale", "")).startswith(language_prefix)]
