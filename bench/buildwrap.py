@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-import episodekit.master as master
+from episodekit.audio import ffmpeg as master
 from episodekit.cli import main
 
 _real_encode = master.encode_mp3

@@ -67,7 +67,7 @@ def episode_plan(folder: Path, minutes: float) -> list[tuple[Path, int]]:
 
 def ffmpeg_floor(raw: Path, out: Path) -> float:
     """Seconds for ffmpeg alone to encode the raw PCM `raw` to a 64 kbit/s mono MP3."""
-    from episodekit.master import ffmpeg_exe
+    from episodekit.audio.ffmpeg import ffmpeg_exe
 
     start = time.perf_counter()
     subprocess.run(
@@ -81,16 +81,10 @@ def ffmpeg_floor(raw: Path, out: Path) -> float:
 def run_assemble(folder: Path, minutes: float, work: Path) -> dict[str, object]:
     from common import TreeSampler
 
-    import episodekit.master as master
-    from episodekit.assemble import (
-        chapter_marks,
-        episode_length_ms,
-        join_pcm,
-        plan_timeline,
-        render_episode,
-    )
-    from episodekit.model import Segment, VoiceSettings
-    from episodekit.tags import Tags
+    from episodekit.audio import ffmpeg as master
+    from episodekit.audio.mix import join_pcm, render_episode
+    from episodekit.audio.timeline import chapter_marks, episode_length_ms, plan_timeline
+    from episodekit.model import Segment, Tags, VoiceSettings
 
     encode_passes = []
     real_encode = master.encode_mp3
@@ -144,7 +138,7 @@ def run_pydub(folder: Path, minutes: float, work: Path) -> dict[str, object]:
     """The naive way: `episode += segment` in a loop, then pydub's export."""
     from pydub import AudioSegment
 
-    from episodekit.master import ffmpeg_exe
+    from episodekit.audio.ffmpeg import ffmpeg_exe
 
     AudioSegment.converter = ffmpeg_exe()
     plan = episode_plan(folder, minutes)

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from episodekit import speech
-from episodekit.cache import SegmentCache, resolve_cache_dir
+from episodekit.narrate.scriptfile import read_script
 from episodekit.resources import find_dir
-from episodekit.scriptfile import read_script
-from episodekit.voices import load_profiles
+from episodekit.speech.cache import SegmentCache, resolve_cache_dir
+from episodekit.speech.voices import load_profiles
 
 
 def main() -> None:

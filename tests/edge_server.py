@@ -33,9 +33,9 @@ from xml.sax.saxutils import unescape
 import pytest
 from aiohttp import WSMsgType, web
 
-from episodekit.audio_io import encode_mp3
-from episodekit.engines.offline import synthesize_sync
+from episodekit.media import encode_mp3
 from episodekit.model import VoiceSettings
+from episodekit.speech.engines.offline import synthesize_sync
 
 HOST = "127.0.0.1"  # loopback only: this server must never face a network
 CHUNK_BYTES = 4096

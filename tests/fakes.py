@@ -11,8 +11,8 @@ import wave
 from collections import deque
 from dataclasses import dataclass, field
 
-from episodekit.engines import EngineUnavailable, Synthesis
 from episodekit.model import VoiceSettings, Word
+from episodekit.speech.engines import EngineUnavailable, Synthesis
 
 SAMPLE_RATE = 24_000
 CHAR_MS = 40  # each spoken character lasts this long

@@ -120,7 +120,7 @@ def test_readme_build_in_a_fresh_folder_with_relative_paths(tmp_path: Path) -> N
 def test_voices_lists_profiles_and_online_voices(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from episodekit.engines import EngineUnavailable, edge
+    from episodekit.speech.engines import EngineUnavailable, edge
 
     async def answered(language: str) -> list[dict[str, str]]:
         assert language == "zh"

@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 from mutagen.id3 import ID3
 
-from episodekit.cache import cache_key
 from episodekit.model import VoiceSettings
+from episodekit.speech.cache import cache_key
 from tests import audit
 from tests.edge_server import EdgeTestServer
 

@@ -1,7 +1,7 @@
 """The main job: a summary or a script in, a finished bundle out.
 
-This module only wires the stages together (ingest -> narrate -> speech -> assemble ->
-subtitles -> bundle) and decides which script a build uses. Every stage lives in its own module.
+This module only wires the stages together (ingest -> narrate -> speech -> audio -> subtitles ->
+bundle) and decides which script a build uses. Every stage lives in its own package.
 """
 
 from __future__ import annotations
@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from episodekit import assemble, bundle, narrate, scriptfile, speech, subtitles
-from episodekit.cache import SegmentCache, resolve_cache_dir
+from episodekit import audio, bundle, narrate, speech, subtitles
 from episodekit.files import write_text_atomic
 from episodekit.ingest import parse_text, read_text
-from episodekit.model import BuildStats, Script
+from episodekit.model import BuildStats, Music, Pauses, Script, Tags
 from episodekit.resources import find_dir
-from episodekit.tags import Tags
-from episodekit.voices import load_profiles
+from episodekit.speech import SegmentCache, load_profiles, resolve_cache_dir
 
 # Beside script.md, the hash of the script episodekit last generated there. A script.md whose
 # hash differs was edited by its user: a later build keeps it rather than regenerating it.
@@ -40,8 +38,8 @@ class BuildOptions:
     loudness_lufs: float = -16.0
     subtitle_script: Literal["hans", "hant", "keep"] = "keep"
     subtitle_lines: int = 1
-    music: assemble.Music | None = None
-    pauses: assemble.Pauses = field(default_factory=assemble.Pauses)
+    music: Music | None = None
+    pauses: Pauses = field(default_factory=Pauses)
     regenerate_script: bool = False
     progress: bool | None = None
 
@@ -93,7 +91,7 @@ def script_was_edited(script_path: Path) -> bool:
 
 def write_generated_script(script_path: Path, script: Script) -> str:
     """Write a freshly generated script.md and remember its hash; returns the text."""
-    text = scriptfile.render_script(script)
+    text = narrate.render_script(script)
     write_text_atomic(script_path, text)
     write_text_atomic(script_path.parent / GENERATED_MARK, _sha256(text) + "\n")
     return text
@@ -108,8 +106,8 @@ def resolve_script(
     script.md its user edited: that one wins (their edits are never thrown away), with a note.
     """
     text = read_text(input_path)
-    if scriptfile.is_script_text(text):
-        return scriptfile.parse_script(text, input_path), text, input_path
+    if narrate.is_script_text(text):
+        return narrate.parse_script(text, input_path), text, input_path
     script_path = folder / "script.md"
     if script_was_edited(script_path) and not options.regenerate_script:
         report(
@@ -117,7 +115,7 @@ def resolve_script(
             f"{input_path.name} again)"
         )
         edited = read_text(script_path)
-        return scriptfile.parse_script(edited, script_path), edited, script_path
+        return narrate.parse_script(edited, script_path), edited, script_path
     script = generate_script(input_path, options.templates, text)
     return script, write_generated_script(script_path, script), script_path
 
@@ -157,15 +155,15 @@ def build(
     )
     timings["synthesis"] = time.perf_counter() - tick
 
-    tracks = assemble.load_music(options.music, folder) if options.music else None
+    tracks = audio.load_music(options.music, folder) if options.music else None
     offset_ms = tracks.intro_ms if tracks else 0
-    placements = assemble.plan_timeline(spoken.segments, options.pauses, offset_ms=offset_ms)
-    total_ms = assemble.episode_length_ms(
+    placements = audio.plan_timeline(spoken.segments, options.pauses, offset_ms=offset_ms)
+    total_ms = audio.episode_length_ms(
         placements, options.pauses, outro_ms=tracks.outro_ms if tracks else 0, offset_ms=offset_ms
     )
     # One set of chapters for everything (ID3, chapters.txt, manifest): YouTube's rules, where
     # they can be met, merge a chapter shorter than 10 s into its neighbour.
-    all_marks = assemble.chapter_marks(placements, [c.title for c in script.chapters], total_ms)
+    all_marks = audio.chapter_marks(placements, [c.title for c in script.chapters], total_ms)
     marks = bundle.youtube_chapters(all_marks) or all_marks
 
     tick = time.perf_counter()
@@ -180,7 +178,7 @@ def build(
         date=time.strftime("%Y-%m-%d"),
         comment=script.summary or script.title,
     )
-    audio = assemble.render_episode(
+    report_audio = audio.render_episode(
         placements,
         folder / "episode.mp3",
         total_ms=total_ms,
@@ -190,7 +188,7 @@ def build(
         chapters=marks,
         work_dir=folder,
     )
-    timings.update(audio.seconds_by_step)
+    timings.update(report_audio.seconds_by_step)
 
     stats = BuildStats(
         synthesized=spoken.synthesized,
@@ -207,7 +205,7 @@ def build(
         chapters=marks,
         srt=subtitles.to_srt(cues),
         vtt=subtitles.to_vtt(cues),
-        audio_report=audio,
+        audio_report=report_audio,
         stats=stats,
         engine=spoken.engine_id,
         voices={name: p.settings_for(spoken.engine_id) for name, p in profiles.items()},
@@ -216,11 +214,11 @@ def build(
     return BuildResult(
         folder=folder,
         files=files,
-        duration_ms=audio.duration_ms,
+        duration_ms=report_audio.duration_ms,
         chapters=len(marks),
         cues=len(cues),
-        integrated_lufs=audio.integrated_lufs,
-        true_peak_dbtp=audio.true_peak_dbtp,
+        integrated_lufs=report_audio.integrated_lufs,
+        true_peak_dbtp=report_audio.true_peak_dbtp,
         engine=spoken.engine_id,
         stats=stats,
         notes=tuple(notes),

@@ -72,7 +72,7 @@ def script(
     force: Annotated[bool, typer.Option(help="Overwrite a script.md you have edited.")] = False,
 ) -> None:
     """Write the narration script (default out/<stem>/script.md) for you to read and edit."""
-    from episodekit import build, scriptfile
+    from episodekit import build, narrate
 
     target = output or build.output_folder(input) / "script.md"
     if target.resolve() == input.resolve():
@@ -87,7 +87,7 @@ def script(
     segments = sum(len(c.paragraphs) for c in script_obj.chapters)
     _say(
         f"wrote {target}: {len(script_obj.chapters)} chapters, {segments} segments, "
-        f"about {_minutes(scriptfile.estimate_seconds(script_obj))} spoken"
+        f"about {_minutes(narrate.estimate_seconds(script_obj))} spoken"
     )
 
 
@@ -134,8 +134,8 @@ def build_command(
     ] = False,
 ) -> None:
     """Build the episode: script, audio, subtitles and upload files in out/<stem>/."""
-    from episodekit import assemble
     from episodekit.build import BuildOptions, build
+    from episodekit.model import Music, Pauses
 
     if engine not in ("auto", "edge", "offline"):
         raise EpisodeError(f"--engine {engine!r}: choose auto, edge or offline")
@@ -148,7 +148,7 @@ def build_command(
     pause_ms = _parse_pauses(pauses)
     music = None
     if intro_music or outro_music or bed:
-        music = assemble.Music(intro=intro_music, outro=outro_music, bed=bed)
+        music = Music(intro=intro_music, outro=outro_music, bed=bed)
     options = BuildOptions(
         engine=engine,
         jobs=jobs,
@@ -160,7 +160,7 @@ def build_command(
         subtitle_script=subtitles,  # type: ignore[arg-type]
         subtitle_lines=lines,
         music=music,
-        pauses=assemble.Pauses(*pause_ms),
+        pauses=Pauses(*pause_ms),
         regenerate_script=regenerate_script,
     )
     result = build(input, options, out_root=output, report=_warn)
@@ -221,7 +221,7 @@ def voices_command(
 ) -> None:
     """List the voice profiles and, when the service answers, its voices for a language."""
     from episodekit.resources import find_dir
-    from episodekit.voices import load_profiles
+    from episodekit.speech import load_profiles
 
     folder = find_dir("voices", voices)
     for name, profile in sorted(load_profiles(folder).items()):
@@ -230,8 +230,8 @@ def voices_command(
     if online:
         import asyncio
 
-        from episodekit.engines import EngineUnavailable
-        from episodekit.engines.edge import list_edge_voices
+        from episodekit.speech.engines import EngineUnavailable
+        from episodekit.speech.engines.edge import list_edge_voices
 
         try:
             found = asyncio.run(list_edge_voices(language))

@@ -19,6 +19,9 @@ ChineseScript = Literal["hant", "hans"]
 # How long the silence after a segment is: sentence < paragraph < chapter; "end" is the last.
 PauseLevel = Literal["sentence", "paragraph", "chapter", "end"]
 
+# Every engine delivers audio at this rate (mono, 16-bit), so assembly never resamples.
+SAMPLE_RATE = 24_000
+
 
 # ---------------------------------------------------------------- document (ingest output)
 
@@ -204,3 +207,55 @@ class BuildStats:
     wall_seconds: float = 0.0
     engine: str = ""
     timings: dict[str, float] = field(default_factory=dict)  # stage name -> seconds
+
+
+# ---------------------------------------------------------------- audio (options and report)
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silence, in ms, after a segment by its `pause_after`, and around the whole voice track."""
+
+    sentence: int = 250
+    paragraph: int = 600
+    chapter: int = 1200
+    lead_in: int = 300  # before the first segment, so players that fade in do not clip it
+    tail: int = 800  # after the last segment; the last subtitle may run into it
+
+    def after(self, level: PauseLevel) -> int:
+        # "end" on a segment that is not the last is treated as a chapter break.
+        return {"sentence": self.sentence, "paragraph": self.paragraph}.get(level, self.chapter)
+
+
+@dataclass(frozen=True)
+class Music:
+    """User-named music files (any format ffmpeg reads). Gains are relative to the file."""
+
+    intro: Path | None = None
+    outro: Path | None = None
+    bed: Path | None = None  # looped under the voice, from the intro's end to the outro
+    bed_gain_db: float = -20.0
+    duck_db: float = 12.0  # how much further the bed goes down while the voice speaks
+
+
+@dataclass(frozen=True)
+class AudioReport:
+    duration_ms: int
+    integrated_lufs: float
+    true_peak_dbtp: float
+    target_lufs: float
+    verified: bool  # True: both values were measured on the decoded final MP3
+    attempts: int = 1  # encoding passes needed to land within tolerance
+    seconds_by_step: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Tags:
+    """The ID3 tags of the episode MP3."""
+
+    title: str
+    artist: str = ""
+    album: str = ""
+    date: str = ""  # "2024-05-01" or "2024"
+    comment: str = ""
+    language: str = "zho"  # ISO 639-2, for the COMM frame

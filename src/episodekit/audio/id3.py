@@ -1,0 +1,117 @@
+"""ID3v2 tags and chapters for the episode MP3, written with mutagen.
+
+ffmpeg would write a `comment` as a TXXX frame, which players do not show, so the encoder writes
+no tags at all and this module writes them afterwards: TIT2, TPE1, TALB, TDRC, a real COMM frame,
+one CHAP frame per chapter and a top-level ordered CTOC (Apple Podcasts, Pocket Casts, Overcast
+read these). Saved as ID3v2.3, which every podcast player reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from mutagen.id3 import (
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    TALB,
+    TDRC,
+    TIT2,
+    TPE1,
+    CTOCFlags,
+    Encoding,
+    ID3NoHeaderError,
+)
+
+from episodekit.errors import AudioError
+from episodekit.model import ChapterMark, Tags
+
+TOC_ID = "toc"
+# "No byte offset given" in a CHAP frame (ID3v2 chapter spec): players then use the times.
+NO_OFFSET = 0xFFFFFFFF
+
+
+def chapter_id(index: int) -> str:
+    return f"chp{index}"
+
+
+def write_tags(path: Path, tags: Tags, chapters: Sequence[ChapterMark] = ()) -> None:
+    """Replace any ID3 tag of the MP3 at `path` with `tags` and `chapters` (in time order)."""
+    id3 = ID3()
+    id3.add(TIT2(encoding=Encoding.UTF8, text=[tags.title]))
+    if tags.artist:
+        id3.add(TPE1(encoding=Encoding.UTF8, text=[tags.artist]))
+    if tags.album:
+        id3.add(TALB(encoding=Encoding.UTF8, text=[tags.album]))
+    if tags.date:
+        id3.add(TDRC(encoding=Encoding.UTF8, text=[tags.date]))
+    if tags.comment:
+        id3.add(COMM(encoding=Encoding.UTF8, lang=tags.language, desc="", text=[tags.comment]))
+    ordered = sorted(chapters, key=lambda mark: mark.start_ms)
+    for index, mark in enumerate(ordered):
+        id3.add(
+            CHAP(
+                element_id=chapter_id(index),
+                start_time=mark.start_ms,
+                end_time=mark.end_ms,
+                start_offset=NO_OFFSET,
+                end_offset=NO_OFFSET,
+                sub_frames=[TIT2(encoding=Encoding.UTF8, text=[mark.title])],
+            )
+        )
+    if ordered:
+        id3.add(
+            CTOC(
+                element_id=TOC_ID,
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=[chapter_id(i) for i in range(len(ordered))],
+                sub_frames=[TIT2(encoding=Encoding.UTF8, text=["Chapters"])],
+            )
+        )
+    try:
+        id3.save(path, v2_version=3)
+    except OSError as error:
+        raise AudioError(f"{path}: cannot write ID3 tags: {error}") from error
+
+
+def _load(path: Path) -> ID3:
+    try:
+        return ID3(path)
+    except ID3NoHeaderError:
+        return ID3()
+
+
+def read_tags(path: Path) -> Tags:
+    id3 = _load(path)
+
+    def text(frame_id: str) -> str:
+        frame = id3.get(frame_id)
+        return str(frame.text[0]) if frame is not None and frame.text else ""
+
+    comments = id3.getall("COMM")
+    return Tags(
+        title=text("TIT2"),
+        artist=text("TPE1"),
+        album=text("TALB"),
+        date=text("TDRC"),
+        comment=str(comments[0].text[0]) if comments and comments[0].text else "",
+        language=comments[0].lang if comments else "zho",
+    )
+
+
+def read_chapters(path: Path) -> list[ChapterMark]:
+    """The CHAP frames of `path` in time order (mutagen returns frames in its own order)."""
+    marks = []
+    for chap in _load(path).getall("CHAP"):
+        title_frame = chap.sub_frames.get("TIT2")
+        title = str(title_frame.text[0]) if title_frame is not None and title_frame.text else ""
+        marks.append(ChapterMark(title=title, start_ms=chap.start_time, end_ms=chap.end_time))
+    return sorted(marks, key=lambda mark: mark.start_ms)
+
+
+def read_toc(path: Path) -> list[str]:
+    """The child element ids of the top-level table of contents, in its order."""
+    tocs = _load(path).getall("CTOC")
+    return list(tocs[0].child_element_ids) if tocs else []

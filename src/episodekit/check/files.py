@@ -1,0 +1,369 @@
+"""The bundle as the checker reads it (`Bundle`, `Violation`) and the rules for the files that
+are not subtitles: the manifest, the MP3 (decoding, loudness, encoding, ID3 tags and chapters),
+chapters.txt and description.txt. The subtitle rules and the rule table live in episodekit.check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import mutagen
+import mutagen.mp3
+import srt
+from mutagen.id3 import ID3, ID3NoHeaderError
+
+from episodekit.audio.ffmpeg import decode_errors, measure_file
+from episodekit.errors import AudioError
+from episodekit.model import Cue
+from episodekit.subtitles.formats import vtt_unescape
+
+DEFAULT_TARGET_LUFS = -16.0
+LOUDNESS_TOLERANCE_LU, MAX_TRUE_PEAK = 1.0, -1.0
+BITRATES = {24000: (48, 80), 44100: (64, 128), 48000: (64, 128)}  # kbps, per sample rate
+ID3_FRAMES = (
+    ("TIT2", "title"),
+    ("TPE1", "artist"),
+    ("TALB", "album"),
+    ("TDRC", "date"),
+    ("COMM", "comment"),
+)
+MIN_CHAPTERS, MIN_CHAPTER_S = 3, 10
+MAX_DESCRIPTION_BYTES, MAX_TITLE_CHARS = 5000, 100
+MANIFEST_KEYS = ("title", "duration_ms", "engine", "chapters", "segments", "stats")
+CHAPTER_KEYS = ("title", "start_ms", "end_ms")
+SEGMENT_KEYS = ("index", "chapter", "paragraph", "speaker", "text", "start_ms", "end_ms")
+STATS_KEYS = ("synthesized", "from_cache", "wall_seconds")
+
+_VTT_TIME = r"(\d{2,}):(\d{2}):(\d{2})\.(\d{3})"
+VTT_TIMING = re.compile(rf"^{_VTT_TIME} --> {_VTT_TIME}(?:[ \t].*)?$")
+_CHAPTER_LINE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2}) (\S.*)$")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: `episode.srt: cue 12 (00:01:02,300): line 1 is 17.5 wide (max 16)`."""
+
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}: {self.where}: {self.message}"
+            if self.where
+            else f"{self.file}: {self.message}"
+        )
+
+
+def srt_time(ms: int) -> str:
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    return f"{h:02d}:{m:02d}:{rest // 1000:02d},{rest % 1000:03d}"
+
+
+def youtube_time(ms: int) -> str:
+    h, rest = divmod(ms // 1000, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+@dataclass
+class Bundle:
+    """The bundle's files, each read once; `problems` collects what could not be read."""
+
+    folder: Path
+    target_lufs: float | None = None
+    max_line_width: float = 16
+    problems: list[Violation] = field(default_factory=list)
+
+    def text(self, name: str) -> str | None:
+        path = self.folder / name
+        if not path.is_file():
+            return None
+        try:
+            return path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    @cached_property
+    def manifest(self) -> dict[str, Any] | None:
+        raw = self.text("manifest.json")
+        try:
+            data = json.loads(raw) if raw is not None else None
+        except json.JSONDecodeError as err:
+            self.problems.append(Violation("manifest.json", "", f"does not parse: {err}"))
+            return None
+        return data if isinstance(data, dict) else None
+
+    @cached_property
+    def srt_cues(self) -> list[Cue] | None:
+        raw = self.text("episode.srt")
+        if raw is None:
+            return None
+        try:
+            subs = list(srt.parse(raw.lstrip("\ufeff")))
+        except srt.SRTParseError as err:
+            self.problems.append(Violation("episode.srt", "", f"does not parse: {err}"))
+            return None
+        return [
+            Cue(
+                _ms(s.start.total_seconds()),
+                _ms(s.end.total_seconds()),
+                tuple(s.content.split("\n")),
+            )
+            for s in subs
+        ]
+
+    @cached_property
+    def vtt_cues(self) -> list[Cue] | None:
+        raw = self.text("episode.vtt")
+        return None if raw is None else [cue for cue, _ in vtt_blocks(raw)]
+
+    @cached_property
+    def audio_ms(self) -> int | None:
+        manifest = self.manifest or {}
+        if isinstance(manifest.get("duration_ms"), int):
+            return int(manifest["duration_ms"])
+        try:
+            return _ms(mutagen.mp3.MP3(self.folder / "episode.mp3").info.length)
+        except (OSError, mutagen.MutagenError):
+            return None
+
+    @cached_property
+    def manifest_chapters(self) -> list[tuple[str, int]] | None:
+        chapters = (self.manifest or {}).get("chapters")
+        if not isinstance(chapters, list):
+            return None
+        return [
+            (str(c.get("title", "")), int(c.get("start_ms", 0)))
+            for c in chapters
+            if isinstance(c, dict)
+        ]
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def vtt_blocks(raw: str) -> list[tuple[Cue, list[str]]]:
+    """(cue, raw text lines) for each cue block after the header; other blocks are skipped."""
+    out = []
+    for block in re.split(r"\n[ \t]*\n", raw.replace("\r\n", "\n"))[1:]:
+        lines = [line for line in block.split("\n") if line.strip()]
+        timing = next((k for k, line in enumerate(lines) if "-->" in line), None)
+        if timing is None or timing > 1:
+            continue
+        m = VTT_TIMING.match(lines[timing])
+        text = lines[timing + 1 :]
+        if m is None:
+            out.append((Cue(0, 0, tuple(text)), text))
+            continue
+        h1, m1, s1, f1, h2, m2, s2, f2 = (int(g) for g in m.groups())
+        start = ((h1 * 60 + m1) * 60 + s1) * 1000 + f1
+        end = ((h2 * 60 + m2) * 60 + s2) * 1000 + f2
+        out.append((Cue(start, end, tuple(vtt_unescape(line) for line in text)), text))
+    return out
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def check_manifest(b: Bundle) -> Iterator[Violation]:
+    m = b.manifest
+    if m is None:
+        if not b.problems:
+            yield Violation("manifest.json", "", "is not a JSON object")
+        return
+    for key in MANIFEST_KEYS:
+        if key not in m:
+            yield Violation("manifest.json", "", f"has no '{key}'")
+    for where, items, keys in (
+        ("chapter", m.get("chapters"), CHAPTER_KEYS),
+        ("segment", m.get("segments"), SEGMENT_KEYS),
+    ):
+        for n, item in enumerate(items if isinstance(items, list) else [], start=1):
+            missing = [k for k in keys if not isinstance(item, dict) or k not in item]
+            if missing:
+                yield Violation("manifest.json", f"{where} {n}", f"has no '{missing[0]}'")
+    stats = m.get("stats")
+    if isinstance(stats, dict):
+        for key in STATS_KEYS:
+            if key not in stats:
+                yield Violation("manifest.json", "stats", f"has no '{key}'")
+
+
+# ---------------------------------------------------------------- MP3
+
+
+def check_mp3(b: Bundle) -> Iterator[Violation]:
+    path = b.folder / "episode.mp3"
+    complaint = decode_errors(path)
+    if complaint:
+        yield Violation("episode.mp3", "", f"does not decode cleanly: {complaint.splitlines()[0]}")
+        return
+    yield from _loudness(b, path)
+    try:
+        info = mutagen.mp3.MP3(path).info
+    except mutagen.MutagenError as err:
+        yield Violation("episode.mp3", "", f"is not an MP3 file: {err}")
+        return
+    if info.channels != 1:
+        yield Violation("episode.mp3", "", f"has {info.channels} channels (must be mono)")
+    if info.sample_rate not in BITRATES:
+        yield Violation(
+            "episode.mp3", "", f"sample rate {info.sample_rate} Hz (must be 24000, 44100 or 48000)"
+        )
+    else:
+        low, high = BITRATES[info.sample_rate]
+        kbps = round(info.bitrate / 1000)
+        if not low <= kbps <= high:
+            yield Violation(
+                "episode.mp3", "", f"bitrate {kbps} kbps ({info.sample_rate} Hz needs {low}-{high})"
+            )
+    yield from _tags(b, path)
+
+
+def _loudness(b: Bundle, path: Path) -> Iterator[Violation]:
+    target = b.target_lufs
+    if target is None:
+        loudness = (b.manifest or {}).get("loudness")
+        given = loudness.get("target_lufs") if isinstance(loudness, dict) else None
+        target = float(given) if isinstance(given, (int, float)) else DEFAULT_TARGET_LUFS
+    try:
+        measured = measure_file(path)
+    except AudioError as err:
+        yield Violation("episode.mp3", "", str(err).split(": ", 1)[-1])
+        return
+    if abs(measured.integrated_lufs - target) > LOUDNESS_TOLERANCE_LU:
+        yield Violation(
+            "episode.mp3",
+            "",
+            f"integrated loudness {measured.integrated_lufs:.1f} LUFS "
+            f"(target {target:g} ±{LOUDNESS_TOLERANCE_LU:g} LU)",
+        )
+    peak = measured.true_peak_dbtp
+    if peak is None or peak > MAX_TRUE_PEAK:
+        yield Violation(
+            "episode.mp3",
+            "",
+            f"true peak {'not measured' if peak is None else f'{peak:.1f} dBTP'} "
+            f"(max {MAX_TRUE_PEAK:g})",
+        )
+
+
+def _tags(b: Bundle, path: Path) -> Iterator[Violation]:
+    try:
+        tags = ID3(path)
+    except ID3NoHeaderError:
+        yield Violation("episode.mp3", "", "has no ID3v2 tag")
+        return
+    for frame, meaning in ID3_FRAMES:
+        if not tags.getall(frame):
+            yield Violation("episode.mp3", "", f"has no {frame} frame ({meaning})")
+    chaps = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    if not chaps:
+        yield Violation("episode.mp3", "", "has no CHAP frames")
+        return
+    if not tags.getall("CTOC"):
+        yield Violation("episode.mp3", "", "has no CTOC frame")
+    found = []
+    for n, chap in enumerate(chaps, start=1):
+        titles = chap.sub_frames.getall("TIT2")
+        if not titles:
+            yield Violation("episode.mp3", f"chapter {n}", f"CHAP '{chap.element_id}' has no title")
+        found.append((str(titles[0].text[0]) if titles else "", int(chap.start_time)))
+    yield from _match_manifest("episode.mp3", found, b.manifest_chapters)
+
+
+def _match_manifest(
+    name: str,
+    found: list[tuple[str, int]],
+    expected: list[tuple[str, int]] | None,
+    *,
+    seconds: bool = False,
+) -> Iterator[Violation]:
+    if expected is None:
+        return
+    if seconds:
+        expected = [(title, start // 1000 * 1000) for title, start in expected]
+    if len(found) != len(expected):
+        yield Violation(name, "", f"has {len(found)} chapters, the manifest {len(expected)}")
+        return
+    for n, (mine, theirs) in enumerate(zip(found, expected, strict=True), start=1):
+        if mine != theirs:
+            show = youtube_time if seconds else srt_time
+            yield Violation(
+                name,
+                f"chapter {n}",
+                f"is '{mine[0]}' at {show(mine[1])}, "
+                f"the manifest has '{theirs[0]}' at {show(theirs[1])}",
+            )
+
+
+# ---------------------------------------------------------------- chapters.txt and description.txt
+
+
+def check_chapters(b: Bundle) -> Iterator[Violation]:
+    raw = b.text("chapters.txt")
+    if raw is None:
+        yield Violation("chapters.txt", "", "is not UTF-8")
+        return
+    lines = [line for line in raw.splitlines() if line.strip()]
+    if not lines:
+        return
+    found: list[tuple[str, int]] = []
+    for k, line in enumerate(lines, start=1):
+        m = _CHAPTER_LINE.match(line)
+        if m is None or int(m.group(3)) >= 60 or (m.group(1) and int(m.group(2)) >= 60):
+            yield Violation("chapters.txt", f"line {k}", "is not 'MM:SS Title' or 'H:MM:SS Title'")
+            return
+        hours, minutes, secs, title = m.groups()
+        found.append((title, ((int(hours or 0) * 60 + int(minutes)) * 60 + int(secs)) * 1000))
+    if found[0][1] != 0:
+        yield Violation(
+            "chapters.txt", "chapter 1", f"starts at {youtube_time(found[0][1])}, not 00:00"
+        )
+    if len(found) < MIN_CHAPTERS:
+        yield Violation(
+            "chapters.txt", "", f"has {len(found)} chapters (YouTube needs at least {MIN_CHAPTERS})"
+        )
+    ends = [start for _, start in found[1:]] + [b.audio_ms if b.audio_ms is not None else None]
+    for n, ((_, start), end) in enumerate(zip(found, ends, strict=True), start=1):
+        if n > 1 and start <= found[n - 2][1]:
+            yield Violation("chapters.txt", f"chapter {n}", "does not start after the previous one")
+        elif end is not None and end - start < MIN_CHAPTER_S * 1000:
+            yield Violation(
+                "chapters.txt",
+                f"chapter {n}",
+                f"lasts {(end - start) / 1000:g} s (min {MIN_CHAPTER_S} s)",
+            )
+    yield from _match_manifest("chapters.txt", found, b.manifest_chapters, seconds=True)
+
+
+def check_description(b: Bundle) -> Iterator[Violation]:
+    data = (b.folder / "description.txt").read_bytes()
+    if len(data) > MAX_DESCRIPTION_BYTES:
+        yield Violation(
+            "description.txt", "", f"is {len(data)} bytes (max {MAX_DESCRIPTION_BYTES})"
+        )
+    raw = b.text("description.txt")
+    if raw is None:
+        yield Violation("description.txt", "", "is not UTF-8")
+        return
+    lines = raw.splitlines() or [""]
+    title = lines[0]
+    if len(title) > MAX_TITLE_CHARS:
+        yield Violation(
+            "description.txt", "title", f"is {len(title)} characters (max {MAX_TITLE_CHARS})"
+        )
+    for k, line in enumerate(lines, start=1):
+        bad = [ch for ch in "<>" if ch in line]
+        if bad:
+            yield Violation(
+                "description.txt", "title" if k == 1 else f"line {k}", f"contains '{bad[0]}'"
+            )

@@ -1,0 +1,11 @@
+"""Stage 1, summary file -> Document: decode the bytes, cut away what is not content, parse."""
+
+from episodekit.ingest.decode import read_text
+from episodekit.ingest.document import load_document, parse_text, to_script
+
+__all__ = [
+    "load_document",
+    "parse_text",
+    "read_text",
+    "to_script",
+]

@@ -1,0 +1,57 @@
+"""Bytes -> text -> Document: decode, cut away what is not content, parse (parse.py).
+
+What is not content is never narrated: an assistant's chatter around the summary, front
+matter, collapsed HTML extras, model trailers, a newsletter's subscription boilerplate and the
+source line (kept as Document.source for the description).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from episodekit import chinese
+from episodekit.errors import InputError
+from episodekit.ingest.clean import clean_text
+from episodekit.ingest.decode import read_text
+from episodekit.ingest.sections import parse_document
+from episodekit.model import ChineseScript, Document
+
+
+def parse_text(text: str, path: Path) -> Document:
+    """The Document of a decoded summary, all of it in its dominant Chinese script."""
+    if not text.strip():
+        raise InputError(path, "empty file")
+    content, title, source, links = clean_text(text)
+    script = chinese.dominant_script(content + title)
+    # One conversion of the whole text, before parsing: every string then follows.
+    content = to_script(content, script)
+    title = to_script(title, script)
+    document = parse_document(content, title=title, source=source, links=tuple(links))
+    if not document.sections:
+        raise InputError(path, "nothing to narrate after cleaning")
+    return replace(document, script=script)
+
+
+def to_script(text: str, script: ChineseScript) -> str:
+    """`text` in one script, changing only characters that belong to the other one.
+
+    OpenCC converts by phrase, and on text already in the target script it "fixes" characters
+    both scripts share (s2tw turns 只相信 into 隻相信, 注重 into 註重). So a character changes
+    only if, on its own, it converts: it is specific to the other script.
+    """
+    converted = chinese.convert(text, script)
+    if converted == text or len(converted) != len(text):
+        return converted
+    singles = chinese.each_on_its_own(text, script)
+    if singles is None:
+        return converted
+    specific = {c for c, single in singles.items() if c != single}
+    return "".join(
+        new if old in specific else old for old, new in zip(text, converted, strict=True)
+    )
+
+
+def load_document(path: Path) -> Document:
+    """Read, decode, clean and parse a summary file; InputError for anything refused."""
+    return parse_text(read_text(path), path)

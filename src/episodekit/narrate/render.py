@@ -1,0 +1,133 @@
+"""Document -> Script: the channel's narration, worded by the Jinja2 templates in scripts/.
+
+The code prepares the Document as plain data (sentences completed, long turns split, points
+numbered) and the templates do all the wording. episode.j2 renders the script body in the
+script.md format (`## ` chapters, blank-line paragraphs, optional `[speaker] ` tags), which is
+then converted to the Document's Chinese script and parsed by scriptfile.parse_body.
+
+Summary text is data, never template code or structure: it is passed as values (Jinja does not
+evaluate values), and the characters that could start structure in the body (`#`, `[`, `\\`)
+are swapped for private-use placeholders until the body is parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from episodekit import chinese, resources
+from episodekit.errors import ScriptFormatError, TemplateError
+from episodekit.model import (
+    Chapter,
+    ChineseScript,
+    Document,
+    Paragraph,
+    Script,
+)
+from episodekit.narrate.context import (
+    _RESTORE,
+    EPISODE_TEMPLATE,
+    RGX_SPACES,
+    SUMMARY_TEMPLATE,
+    add_subject,
+    clause,
+    context,
+    is_question,
+    sentence,
+)
+from episodekit.narrate.scriptfile import parse_body
+
+# ---------------------------------------------------------------- rendering
+
+
+class _ScriptLoader(jinja2.FileSystemLoader):
+    """Loads templates converted to the episode's Chinese script. Converting the template text
+    rather than the rendered script leaves the summary's own text alone: OpenCC is not
+    idempotent on text already in the target script (s2tw turns 只 into 隻, 注重 into 註重)."""
+
+    def __init__(self, folder: Path, script: ChineseScript) -> None:
+        super().__init__(str(folder))
+        self.script = script
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, filename, uptodate = super().get_source(environment, template)
+        return chinese.convert(source, self.script), filename, uptodate
+
+
+def environment(folder: Path, script: ChineseScript = "hant") -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=_ScriptLoader(folder, script),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(sentence=sentence, clause=clause)
+    env.tests.update(question=is_question)
+    env.globals.update(add_subject=add_subject)
+    return env
+
+
+def _template_frames(tb: TracebackType | None) -> Iterator[tuple[str, int]]:
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            yield filename, tb.tb_lineno
+        tb = tb.tb_next
+
+
+def render(folder: Path, name: str, data: dict[str, Any], script: ChineseScript = "hant") -> str:
+    """Render template `name` from `folder`; any template fault becomes one TemplateError."""
+    env = environment(folder, script)
+    try:
+        return env.get_template(name).render(data)
+    except jinja2.TemplateSyntaxError as error:
+        where = Path(error.filename) if error.filename else folder / (error.name or name)
+        raise TemplateError(where, error.lineno, error.message or "syntax error") from error
+    except jinja2.TemplateNotFound as error:
+        raise TemplateError(folder / str(error.name or name), None, "template not found") from error
+    except jinja2.TemplateError as error:
+        frames = list(_template_frames(error.__traceback__))
+        where, line = (Path(frames[-1][0]), frames[-1][1]) if frames else (folder / name, None)
+        raise TemplateError(where, line, error.message or type(error).__name__) from error
+
+
+def _restore(text: str) -> str:
+    return "".join(_RESTORE.get(ch, ch) for ch in text)
+
+
+def narrate(doc: Document, templates: Path | None = None, *, voice: str = "narrator") -> Script:
+    """The narration script for `doc`, worded by the templates in `templates` (or the defaults)."""
+    folder = resources.find_dir("scripts", templates)
+    data = context(doc)
+    body = render(folder, EPISODE_TEMPLATE, data, doc.script)
+    episode = folder / EPISODE_TEMPLATE
+    try:
+        chapters = parse_body(body.split("\n"), episode, voice)
+    except ScriptFormatError as error:
+        reason = f"the rendered script is malformed (line {error.line}: {error.reason})"
+        raise TemplateError(episode, None, reason) from error
+    summary = render(folder, SUMMARY_TEMPLATE, data, doc.script)
+    return Script(
+        title=_restore(RGX_SPACES.sub(" ", doc.title).strip()),
+        chapters=tuple(
+            Chapter(
+                _restore(chapter.title),
+                tuple(Paragraph(_restore(p.text), p.speaker) for p in chapter.paragraphs),
+            )
+            for chapter in chapters
+        ),
+        source=doc.source,
+        voice=voice,
+        script=doc.script,
+        summary=_restore(RGX_SPACES.sub(" ", summary).strip()),
+        links=doc.links,
+    )

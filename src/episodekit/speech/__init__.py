@@ -1,0 +1,14 @@
+"""Stage 3, Script -> Segments: voice profiles, the lexicon, the segment cache and the engines."""
+
+from episodekit.speech.cache import SegmentCache, resolve_cache_dir
+from episodekit.speech.synthesis import SpeechResult, synthesize
+from episodekit.speech.voices import VoiceProfile, load_profiles
+
+__all__ = [
+    "SegmentCache",
+    "SpeechResult",
+    "VoiceProfile",
+    "load_profiles",
+    "resolve_cache_dir",
+    "synthesize",
+]

@@ -1,0 +1,193 @@
+"""Plan the units of synthesis: one per script paragraph, split at sentence ends only where a
+paragraph nears what one request to the voice service may carry.
+
+The service takes at most 4096 bytes of XML-escaped UTF-8 per request and about 10 minutes of
+audio. MAX_SEGMENT_BYTES is far below both: 1000 escaped bytes is about 330 CJK characters, or
+80-90 s of speech. Shorter requests also fail (and are retried) more cheaply.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from episodekit.model import PauseLevel, Script, VoiceSettings
+from episodekit.speech.cache import cache_key
+from episodekit.speech.lexicon import Region, respell
+from episodekit.speech.voices import VoiceProfile
+
+MAX_SEGMENT_BYTES = 1000
+
+# A sentence ends at one of these, plus any closing quotes or brackets right after it.
+RGX_SENTENCE_END = re.compile(r"(?:[。！？!?；;]|…+|\.(?=\s|$))[」』”’）)\"']*")
+RGX_CLAUSE_END = re.compile(r"[，,、：:][」』”’）)\"']*")
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    """One request to an engine, and where its result goes in the episode."""
+
+    index: int
+    chapter: int
+    paragraph: int
+    speaker: str  # the voice profile's name
+    text: str  # the script's text: what subtitles show
+    spoken: str  # `text` respelled by the lexicon: what the engine is given
+    regions: tuple[Region, ...]  # the respelled regions, to map word timings back to `text`
+    voice: VoiceSettings
+    pause_after: PauseLevel
+    key: str  # the segment cache key
+
+
+def request_bytes(text: str) -> int:
+    """The size of `text` as the service counts it: XML-escaped UTF-8."""
+    return len(escape(text, {'"': "&quot;", "'": "&apos;"}).encode("utf-8"))
+
+
+def is_speakable(text: str) -> bool:
+    """Whether `text` holds anything to say: a letter or a digit. Punctuation alone makes
+    engines fail (edge-tts: NoAudioReceived) or say nothing."""
+    return any(unicodedata.category(char)[0] in "LN" for char in text)
+
+
+def _cut(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """`text` cut after every match of `pattern`; the pieces join back to `text`."""
+    pieces: list[str] = []
+    start = 0
+    for match in pattern.finditer(text):
+        pieces.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def _hard_split(text: str, fits: _Fits) -> list[str]:
+    """Cut `text` into the longest pieces that fit, avoiding cuts inside a Latin word."""
+    pieces: list[str] = []
+    while text:
+        # Binary search for the longest prefix that fits (respelled size grows with length).
+        low, high = 1, len(text)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(text[:middle]):
+                low = middle
+            else:
+                high = middle - 1
+        end = low
+        cut = end
+        if end < len(text):
+            while cut > 1 and text[cut - 1].isascii() and text[cut - 1].isalnum() and (
+                text[cut].isascii() and text[cut].isalnum()
+            ):
+                cut -= 1
+            if cut <= 1:
+                cut = end  # one Latin word longer than the cap: cut it anyway
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return pieces
+
+
+class _Fits:
+    """Whether a piece of script text, once respelled, fits in one request."""
+
+    def __init__(self, lexicon: tuple[tuple[str, str], ...], cap: int) -> None:
+        self.lexicon = lexicon
+        self.cap = cap
+
+    def __call__(self, text: str) -> bool:
+        return request_bytes(respell(text, self.lexicon)[0]) <= self.cap
+
+
+def _pack(units: list[str], fits: _Fits) -> Iterator[str]:
+    """Join consecutive units greedily into pieces that fit."""
+    current = ""
+    for unit in units:
+        if current and not fits(current + unit):
+            yield current
+            current = ""
+        current += unit
+    if current:
+        yield current
+
+
+def split_text(text: str, fits: _Fits) -> list[str]:
+    """`text` as one piece if it fits; else split at sentence ends, then clause ends, then
+    anywhere. The pieces join back to `text`."""
+    if fits(text):
+        return [text]
+    units: list[str] = []
+    for sentence in _cut(text, RGX_SENTENCE_END):
+        if fits(sentence):
+            units.append(sentence)
+            continue
+        for clause in _cut(sentence, RGX_CLAUSE_END):
+            units.extend([clause] if fits(clause) else _hard_split(clause, fits))
+    return list(_pack(units, fits))
+
+
+def profile_name(speaker: str, script: Script) -> str:
+    """The profile a paragraph is read with: its speaker (script.md's reader already resolves
+    untagged paragraphs to the front matter's voice); an empty speaker means that voice."""
+    return speaker or script.voice
+
+
+def needed_profiles(script: Script) -> set[str]:
+    return {
+        profile_name(paragraph.speaker, script)
+        for chapter in script.chapters
+        for paragraph in chapter.paragraphs
+    }
+
+
+def _pause(here: tuple[int, int], after: tuple[int, int] | None) -> PauseLevel:
+    if after is None:
+        return "end"
+    if after[0] != here[0]:
+        return "chapter"
+    if after[1] != here[1]:
+        return "paragraph"
+    return "sentence"
+
+
+def plan_segments(
+    script: Script,
+    profiles: Mapping[str, VoiceProfile],
+    engine_id: str,
+    *,
+    max_bytes: int = MAX_SEGMENT_BYTES,
+) -> list[SegmentPlan]:
+    """The requests that speak `script`, in order. Profiles must have been validated."""
+    pieces: list[tuple[int, int, str, str]] = []  # chapter, paragraph, profile, text
+    for c, chapter in enumerate(script.chapters):
+        for p, paragraph in enumerate(chapter.paragraphs):
+            name = profile_name(paragraph.speaker, script)
+            fits = _Fits(profiles[name].lexicon, max_bytes)
+            for piece in split_text(paragraph.text.strip(), fits):
+                piece = piece.strip()
+                if is_speakable(piece):
+                    pieces.append((c, p, name, piece))
+    plans: list[SegmentPlan] = []
+    for index, (c, p, name, text) in enumerate(pieces):
+        following = pieces[index + 1][:2] if index + 1 < len(pieces) else None
+        profile = profiles[name]
+        voice = profile.settings_for(engine_id)
+        spoken, regions = respell(text, profile.lexicon)
+        plans.append(
+            SegmentPlan(
+                index=index,
+                chapter=c,
+                paragraph=p,
+                speaker=name,
+                text=text,
+                spoken=spoken,
+                regions=regions,
+                voice=voice,
+                pause_after=_pause((c, p), following),
+                key=cache_key(engine_id, voice, spoken),
+            )
+        )
+    return plans

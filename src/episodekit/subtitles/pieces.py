@@ -1,0 +1,237 @@
+"""Subtitles from word timings: cues that follow the speech word by word (SRT and WebVTT).
+
+The segment text is cut into *pieces*: a core that is never split (an engine word, a Latin token
+such as "GPT-4o", plus any neighbouring characters the engine gave no timing for) and the
+punctuation around it. Cues are runs of pieces chosen by a small dynamic programme that prefers
+breaks at punctuation and full lines, and treats the Netflix timing rules (reading speed, minimum
+and maximum duration) as costs, so that a speaker too fast to subtitle legally still gets the best
+cues there are instead of an error.
+
+Widths (line length and reading speed alike) count CJK, full-width and East-Asian-ambiguous
+characters (“”…—) as 1 and everything else (Latin letters, digits, ASCII space and punctuation)
+as 0.5: the Netflix Chinese guides' count, where spaces and punctuation count too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from episodekit.model import Placement, Segment
+
+FULL_SPACE = "\u3000"
+# An in-line ，。 becomes one full-width space (width 1, the same as the mark it replaces), so
+# the Simplified style never changes how wide a line is.
+LEAD_MS = 100  # a cue may appear this much before its first word (the standard allows 150)
+CLOSE_GAP_MS = 500  # a gap shorter than this between cues is closed: no flicker
+EDGE_FORBIDDEN = "，。、；："  # no line starts or ends with these
+DROP_AT_EDGE = EDGE_FORBIDDEN + ",.;: " + FULL_SPACE
+OPENERS = "「『“‘（《〈【([{"
+CLOSERS = "」』”’）》〉】)]}"
+STRONG_BREAKS = "。！？!?；;…"
+CLAUSE_BREAKS = "，、：,:—"
+# Latin tokens are never split, even when an engine times their parts as separate words.
+LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.'’_/][A-Za-z0-9]+)*")
+_SPACES = re.compile(r"[ \u3000]{2,}")
+
+# Costs of the cue-breaking programme; only their order matters much.
+_CUE_COST = 2.0
+_BREAK_COST = {"strong": 0.0, "clause": 1.0, "space": 4.0, "word": 6.0}
+_JOIN_SEGMENTS = 50.0  # one cue across two segments only to meet a timing rule
+_JOIN_CHAPTERS = 500.0
+_TIMING_COST = 1000.0
+_ATTACH_WIDTH = 2.0  # untimed text up to this wide joins the word it touches
+# Where the voice pauses matters as much as the punctuation: a break at punctuation the voice
+# runs straight through (eSpeak after ：、, or before an English word) reads like a break
+# mid-phrase and costs like one at a plain space; a clear pause with no punctuation (a speaker
+# drawing breath) is as good a place as a comma.
+PAUSE_MS = 80
+LONG_PAUSE_MS = 250
+_OVERWIDE_COST = 100_000.0
+
+
+def line_width(text: str) -> float:
+    """Display width: CJK and full-width characters count 1, half-width ones 0.5."""
+    width = 0.0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5
+    return width
+
+
+def is_content(ch: str) -> bool:
+    """A letter, digit or symbol: what subtitles must show exactly as the script has it."""
+    return unicodedata.category(ch)[0] in "LNMS"
+
+
+def text_letters(text: str) -> str:
+    """The content characters of `text`, in order (punctuation and spaces left out)."""
+    return "".join(ch for ch in text if is_content(ch))
+
+
+def _is_wide(ch: str) -> bool:
+    return bool(ch) and unicodedata.east_asian_width(ch) in "WF"
+
+
+# ---------------------------------------------------------------- pieces
+
+
+@dataclass(frozen=True)
+class _Piece:
+    prefix: str  # separators shown before the core (opening quotes)
+    core: str
+    suffix: str  # separators after the core, as the script has them
+    start_ms: int  # episode time
+    end_ms: int
+    segment: int  # position in the placements
+    chapter: int
+
+
+def _content_runs(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    i = lo
+    while i < hi:
+        if is_content(text[i]):
+            j = i
+            while j < hi and is_content(text[j]):
+                j += 1
+            runs.append((i, j))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+def _even_atoms(text: str, duration_ms: int) -> list[list[int]]:
+    """Atoms for a segment with no word timings: characters (Latin tokens whole), timed by width."""
+    spans: list[tuple[int, int]] = []
+    for a, b in _content_runs(text, 0, len(text)):
+        i = a
+        for m in LATIN_TOKEN.finditer(text, a, b):
+            spans.extend((k, k + 1) for k in range(i, m.start()))
+            spans.append((m.start(), m.end()))
+            i = m.end()
+        spans.extend((k, k + 1) for k in range(i, b))
+    # Punctuation takes its share of the time too: speakers pause there.
+    per_unit = duration_ms / (line_width(text) or 1.0)
+    atoms = []
+    for a, b in spans:
+        start = line_width(text[:a]) * per_unit
+        atoms.append([a, b, round(start), round(start + line_width(text[a:b]) * per_unit)])
+    return atoms
+
+
+def _atoms(segment: Segment) -> list[list[int]]:
+    """[text_start, text_end, start_ms, end_ms] spans covering every content char of the text."""
+    text, n = segment.text, len(segment.text)
+    timed: list[list[int]] = []
+    for w in sorted(segment.words, key=lambda w: (w.text_start, w.start_ms)):
+        a, b = max(0, w.text_start), min(n, w.text_end)
+        while a < b and not is_content(text[a]):
+            a += 1
+        while b > a and not is_content(text[b - 1]):
+            b -= 1
+        if a >= b:
+            continue
+        if timed and a < timed[-1][1]:  # overlapping spans: one atom
+            timed[-1][1] = max(timed[-1][1], b)
+            timed[-1][3] = max(timed[-1][3], w.end_ms)
+            continue
+        timed.append([a, b, w.start_ms, max(w.start_ms, w.end_ms)])
+    if not timed:
+        return _even_atoms(text, segment.duration_ms)
+    # A character or two the engine did not time belongs to the word it touches (an engine that
+    # skips a character must not get its word split); longer untimed runs, and runs standing
+    # alone between punctuation, share out the time between their timed neighbours.
+    atoms: list[list[int]] = []
+    for k in range(len(timed) + 1):
+        prev = atoms[-1] if atoms else None
+        nxt = timed[k] if k < len(timed) else None
+        lo, hi = (prev[1] if prev else 0), (nxt[0] if nxt else n)
+        t0 = prev[3] if prev else 0
+        t1 = max(t0, nxt[2] if nxt else segment.duration_ms)
+        alone = []
+        for a, b in _content_runs(text, lo, hi):
+            short = line_width(text[a:b]) <= _ATTACH_WIDTH or LATIN_TOKEN.fullmatch(text[a:b])
+            if prev is not None and a == lo and short:
+                prev[1] = b
+            elif nxt is not None and b == hi and short:
+                nxt[0] = a
+            else:
+                alone.append((a, b))
+        if alone:
+            a, b = alone[0][0], alone[-1][1]
+            part = _even_atoms(text[a:b], t1 - t0)
+            atoms.extend([x + a, y + a, s + t0, e + t0] for x, y, s, e in part)
+        if nxt is not None:
+            atoms.append(nxt)
+    for m in LATIN_TOKEN.finditer(text):
+        inside = [x for x in atoms if x[0] < m.end() and x[1] > m.start()]
+        if len(inside) > 1:
+            times = [x[2] for x in inside] + [x[3] for x in inside]
+            merged = [inside[0][0], inside[-1][1], min(times), max(times)]
+            first = atoms.index(inside[0])
+            atoms[first : first + len(inside)] = [merged]
+    return atoms
+
+
+def _pieces(placements: Sequence[Placement]) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    for index, placement in enumerate(placements):
+        seg, offset = placement.segment, placement.start_ms
+        atoms = _atoms(seg)
+        for k, (a, b, start, end) in enumerate(atoms):
+            before = seg.text[atoms[k - 1][1] : a] if k else seg.text[:a]
+            if not k:
+                # What a segment opens with, other than opening quotes, ends the one before.
+                rest = before.rstrip(OPENERS)
+                if rest and pieces:
+                    pieces[-1] = replace(pieces[-1], suffix=pieces[-1].suffix + rest)
+                before = before[len(rest) :]
+            after = seg.text[b : atoms[k + 1][0]] if k + 1 < len(atoms) else seg.text[b:]
+            opener = before[len(before.rstrip(OPENERS)) :]
+            closer = after.rstrip(OPENERS) if k + 1 < len(atoms) else after
+            core = seg.text[a:b]
+            pieces.append(
+                _Piece(opener, core, closer, offset + start, offset + end, index, seg.chapter)
+            )
+    return pieces
+
+
+# ---------------------------------------------------------------- punctuation style
+
+
+def _inline_suffix(run: str, left: str, right: str) -> str:
+    """Separators inside a line: ，。 (and ASCII , . next to CJK) become one full-width space."""
+    out: list[str] = []
+    for i, ch in enumerate(run):
+        following = run[i + 1] if i + 1 < len(run) else right
+        if ch in "，。" or (ch in ",." and (_is_wide(left) or _is_wide(right))):
+            if following and following in CLOSERS + "？！?!…":
+                continue
+            ch = FULL_SPACE
+        out.append(ch)
+    joined = "".join(out)
+    return _SPACES.sub(lambda m: FULL_SPACE if FULL_SPACE in m.group() else " ", joined)
+
+
+def _end_suffix(run: str) -> str:
+    # Everything after a line's last word is at its end: none of ，。、；： may stay there.
+    return "".join(ch for ch in run if ch not in DROP_AT_EDGE)
+
+
+def _start_prefix(run: str) -> str:
+    return run.lstrip(DROP_AT_EDGE)
+
+
+def _break_kind(piece: _Piece, next_piece: _Piece | None) -> str:
+    if next_piece is None or next_piece.segment != piece.segment:
+        return "strong"
+    if any(ch in STRONG_BREAKS for ch in piece.suffix):
+        return "strong"
+    if any(ch in CLAUSE_BREAKS for ch in piece.suffix):
+        return "clause"
+    return "space" if piece.suffix.strip(OPENERS) else "word"

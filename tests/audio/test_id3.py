@@ -1,0 +1,72 @@
+"""ID3 tags and chapters on a real MP3 made by ffmpeg, read back with mutagen."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3, CTOCFlags
+
+from episodekit.audio import ffmpeg
+from episodekit.audio.id3 import read_chapters, read_tags, read_toc, write_tags
+from episodekit.model import ChapterMark, Tags
+
+
+@pytest.fixture
+def mp3(tmp_path: Path) -> Path:
+    path = tmp_path / "episode.mp3"
+    subprocess.run(
+        [ffmpeg.ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+         "sine=frequency=440:sample_rate=24000:duration=3", *ffmpeg.MP3_ARGS,
+         "-metadata", "comment=from ffmpeg", str(path)],
+        check=True,
+    )
+    return path
+
+
+TAGS = Tags(title="山姆·奧特曼訪談", artist="大飛", album="最佳拍檔", date="2024-05-01",
+            comment="本期聊 AI 的下一步")
+MARKS = [ChapterMark("開場", 0, 900), ChapterMark("第一章", 900, 2000),
+         ChapterMark("結尾", 2000, 3000)]
+
+
+def test_tags_read_back_with_a_real_comm_frame(mp3: Path) -> None:
+    write_tags(mp3, TAGS, MARKS)
+    assert read_tags(mp3) == TAGS
+    id3 = ID3(mp3)
+    assert id3.version[:2] == (2, 3)
+    comments = id3.getall("COMM")
+    assert [c.text for c in comments] == [["本期聊 AI 的下一步"]]
+    assert comments[0].lang == "zho"
+    assert not id3.getall("TXXX")  # ffmpeg's own comment tag was replaced, not kept
+
+
+def test_chapters_read_back_in_time_order_with_an_ordered_toc(mp3: Path) -> None:
+    write_tags(mp3, TAGS, list(reversed(MARKS)))  # order given must not matter
+    assert read_chapters(mp3) == MARKS
+    assert read_toc(mp3) == ["chp0", "chp1", "chp2"]
+    id3 = ID3(mp3)
+    chaps = {c.element_id: c for c in id3.getall("CHAP")}
+    assert [chaps[i].start_time for i in read_toc(mp3)] == [0, 900, 2000]
+    assert str(chaps["chp1"].sub_frames["TIT2"]) == "第一章"
+    toc = id3.getall("CTOC")[0]
+    assert toc.flags & CTOCFlags.TOP_LEVEL and toc.flags & CTOCFlags.ORDERED
+
+
+def test_rewriting_replaces_old_chapters_and_keeps_the_audio_decodable(mp3: Path) -> None:
+    write_tags(mp3, TAGS, MARKS)
+    write_tags(mp3, Tags(title="新標題"), [ChapterMark("全部", 0, 3000)])
+    assert read_chapters(mp3) == [ChapterMark("全部", 0, 3000)]
+    assert read_tags(mp3) == Tags(title="新標題")
+    decoded = subprocess.run(
+        [ffmpeg.ffmpeg_exe(), "-v", "error", "-i", str(mp3), "-f", "null", "-"],
+        capture_output=True, check=True,
+    )
+    assert decoded.stderr == b""
+
+
+def test_no_chapters_means_no_toc(mp3: Path) -> None:
+    write_tags(mp3, TAGS)
+    assert read_chapters(mp3) == []
+    assert read_toc(mp3) == []
