@@ -41,7 +41,6 @@ class BuildOptions:
     music: Music | None = None
     pauses: Pauses = field(default_factory=Pauses)
     regenerate_script: bool = False
-    progress: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,6 @@ def build(
         engine=options.engine,
         cache=cache,
         jobs=options.jobs,
-        progress=options.progress,
         on_warning=note,
         script_source=str(script_source),
     )

@@ -10,7 +10,7 @@ import shutil
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
@@ -24,9 +24,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-_state = {"verbose": False}
-
 
 def _say(line: str) -> None:
     """A plain line on stdout (never rich markup: script text has [brackets])."""
@@ -52,7 +49,7 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    _state["verbose"] = verbose
+    """Options every command shares (main() reads --verbose from the arguments itself)."""
 
 
 def _minutes(seconds: float) -> str:
@@ -89,9 +86,6 @@ def script(
         f"wrote {target}: {len(script_obj.chapters)} chapters, {segments} segments, "
         f"about {_minutes(narrate.estimate_seconds(script_obj))} spoken"
     )
-
-
-EngineChoice = Literal["auto", "edge", "offline"]
 
 
 @app.command(name="build")
@@ -136,9 +130,11 @@ def build_command(
     """Build the episode: script, audio, subtitles and upload files in out/<stem>/."""
     from episodekit.build import BuildOptions, build
     from episodekit.model import Music, Pauses
+    from episodekit.speech.engines import ENGINES
 
-    if engine not in ("auto", "edge", "offline"):
-        raise EpisodeError(f"--engine {engine!r}: choose auto, edge or offline")
+    if engine not in ("auto", *ENGINES):
+        *others, last = ("auto", *ENGINES)
+        raise EpisodeError(f"--engine {engine!r}: choose {', '.join(others)} or {last}")
     if subtitles not in ("keep", "hans", "hant"):
         raise EpisodeError(f"--subtitles {subtitles!r}: choose keep, hans or hant")
     if lines not in (1, 2):

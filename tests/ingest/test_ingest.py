@@ -11,7 +11,6 @@ from episodekit.errors import InputError
 from episodekit.ingest.decode import decode
 from episodekit.ingest.document import load_document, parse_text
 from episodekit.model import Document, Point, Prose, Quote, Turn
-
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data" / "ingest"

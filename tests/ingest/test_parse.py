@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from episodekit.errors import InputError
 from episodekit.ingest.document import parse_text
 from episodekit.model import Document, Point, Prose, Quote, Section, Turn
-
 from tests.ingest.test_ingest import all_strings
 
 P = Path("in.txt")

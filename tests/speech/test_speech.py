@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from episodekit.speech import synthesis
 from episodekit.errors import SynthesisError, VoiceError
 from episodekit.model import Chapter, Paragraph, Script, VoiceSettings
 from episodekit.progress import Progress
+from episodekit.speech import synthesis
 from episodekit.speech.cache import SegmentCache
 from episodekit.speech.engines import (
     EngineUnavailable,

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from episodekit.model import Cue, Placement, Segment, VoiceSettings, Word
 from episodekit.subtitles.breaking import make_cues
 from episodekit.subtitles.formats import convert_cues, to_srt, to_vtt
-from episodekit.subtitles.pieces import LATIN_TOKEN, is_content, line_width, text_letters
+from episodekit.subtitles.pieces import LATIN_TOKEN
+from episodekit.text import content_letters, display_width, is_content
 
 VOICE = VoiceSettings(engine="edge", voice="zh-CN-YunxiNeural")
 MS_PER_WIDTH = 170  # slower than 9 cps, as real Mandarin speech is (4-6 chars/s)
@@ -57,7 +58,7 @@ def episodes(draw: st.DrawFn) -> Episode:
             text += token
             # Pauses at punctuation; each width unit of text gets enough time to be read.
             t += draw(st.integers(120, 400))
-            duration = round(line_width(token) * MS_PER_WIDTH) + draw(st.integers(0, 200))
+            duration = round(display_width(token) * MS_PER_WIDTH) + draw(st.integers(0, 200))
             if draw(st.integers(0, 9)) == 0:
                 t += duration  # the engine gave no timing for this token
                 continue
@@ -110,21 +111,22 @@ def unbreakable(placements: list[Placement]) -> set[int]:
 
 def check_rules(ep: Episode, cues: list[Cue], max_lines: int) -> None:
     script = letters_with_words(ep.placements)
-    assert "".join(text_letters("".join(c.lines)) for c in cues) == "".join(c for c, _, _ in script)
+    shown = "".join(content_letters("".join(c.lines)) for c in cues)
+    assert shown == "".join(c for c, _, _ in script)
     forbidden = unbreakable(ep.placements)
     position = 0
     for n, cue in enumerate(cues):
         assert 1 <= len(cue.lines) <= max_lines
         for line in cue.lines:
-            assert line and line_width(line) <= 16, line
+            assert line and display_width(line) <= 16, line
             assert line[0] not in "，。、；：" and line[-1] not in "，。、；：", line
             assert "，" not in line and "。" not in line, line
         duration = cue.end_ms - cue.start_ms
         assert 833 <= duration <= 7000
-        assert sum(map(line_width, cue.lines)) * 1000 / duration <= 9.0 + 1e-9
+        assert sum(map(display_width, cue.lines)) * 1000 / duration <= 9.0 + 1e-9
         if n + 1 < len(cues):
             assert cue.end_ms <= cues[n + 1].start_ms
-        shown = len(text_letters("".join(cue.lines)))
+        shown = len(content_letters("".join(cue.lines)))
         assert position not in forbidden, (position, cue)
         _, first, offset = script[position]
         if first is not None:
@@ -243,7 +245,7 @@ def test_convert_cues(mode: str, expected: str) -> None:
     ("text", "width"), [("大家好", 3.0), ("GPT-4o", 3.0), ("AI 模型", 3.5), ("　？“”", 4.0)]
 )
 def test_line_width(text: str, width: float) -> None:
-    assert line_width(text) == width
+    assert display_width(text) == width
 
 
 @pytest.mark.parametrize("pause_at_comma", [True, False])

@@ -1,12 +1,5 @@
-"""Music around and under the voice: intro, outro and a ducked bed, decoded once to float32.
-
-Positions are integer milliseconds, and at 24 kHz a millisecond is exactly 24 samples, so every
-placement's start_ms is exactly where its first sample lands in the rendered audio: the renderer
-pads silence up to `start_ms * 24` samples and cuts or pads each segment to `duration_ms * 24`.
-
-Rendering is one pass over the samples, segment by segment, straight into a raw PCM file in the
-work folder (and, through a pipe, into the loudness meter): memory stays flat however long the
-episode is. See ffmpeg.py for why measuring, limiting and encoding are split the way they are.
+"""Music around and under the voice: intro, outro and a ducked bed, decoded once to float32
+memory-mapped files in the work folder, so a long bed costs no memory.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The upload bundle: script.md, chapters.txt, description.txt, manifest.json (and the subtitle
-files the lead hands over). episode.mp3 itself is written by assemble.render_episode.
+files the caller hands over). episode.mp3 itself is written by the audio stage.
 
 The folder is computed by the caller from the input file's name; this module only writes into
 it, atomically, and refuses any path that would land outside it.

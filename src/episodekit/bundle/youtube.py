@@ -1,8 +1,5 @@
-"""The upload bundle: script.md, chapters.txt, description.txt, manifest.json (and the subtitle
-files the lead hands over). episode.mp3 itself is written by assemble.render_episode.
-
-The folder is computed by the caller from the input file's name; this module only writes into
-it, atomically, and refuses any path that would land outside it.
+"""What YouTube takes: chapters (first at 00:00, at least three, each at least 10 s), a title of at
+most 100 characters and a description of at most 5000 bytes, with no `<` or `>` in either.
 """
 
 from __future__ import annotations
@@ -10,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from episodekit.model import ChapterMark, Script
+from episodekit.text import chapter_time
 
 # YouTube's rules for chapters in a description, and its limits for the upload form.
 YT_MIN_CHAPTERS = 3
@@ -67,14 +65,6 @@ def youtube_chapters(marks: Sequence[ChapterMark]) -> list[ChapterMark]:
     return merged
 
 
-def format_timestamp(ms: int, with_hours: bool) -> str:
-    seconds = ms // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if with_hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}"
-    return f"{minutes:02d}:{seconds:02d}"
-
 
 def format_chapters_txt(marks: Sequence[ChapterMark]) -> str:
     """`00:00 開場` lines; every line `H:MM:SS` once the episode reaches an hour, so the column
@@ -83,7 +73,7 @@ def format_chapters_txt(marks: Sequence[ChapterMark]) -> str:
         return ""
     with_hours = max(mark.end_ms for mark in marks) >= HOUR_MS
     lines = [
-        f"{format_timestamp(mark.start_ms, with_hours)} {_one_line(mark.title)}" for mark in marks
+        f"{chapter_time(mark.start_ms, with_hours)} {_one_line(mark.title)}" for mark in marks
     ]
     return "\n".join(lines) + "\n"
 

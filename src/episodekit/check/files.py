@@ -22,6 +22,7 @@ from episodekit.audio.ffmpeg import decode_errors, measure_file
 from episodekit.errors import AudioError
 from episodekit.model import Cue
 from episodekit.subtitles.formats import vtt_unescape
+from episodekit.text import chapter_time, subtitle_time
 
 DEFAULT_TARGET_LUFS = -16.0
 LOUDNESS_TOLERANCE_LU, MAX_TRUE_PEAK = 1.0, -1.0
@@ -61,15 +62,10 @@ class Violation:
         )
 
 
-def srt_time(ms: int) -> str:
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    return f"{h:02d}:{m:02d}:{rest // 1000:02d},{rest % 1000:03d}"
 
 
-def youtube_time(ms: int) -> str:
-    h, rest = divmod(ms // 1000, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
+def _youtube_time(ms: int) -> str:
+    return chapter_time(ms, with_hours=ms >= 3_600_000)
 
 
 @dataclass
@@ -118,11 +114,6 @@ class Bundle:
             )
             for s in subs
         ]
-
-    @cached_property
-    def vtt_cues(self) -> list[Cue] | None:
-        raw = self.text("episode.vtt")
-        return None if raw is None else [cue for cue, _ in vtt_blocks(raw)]
 
     @cached_property
     def audio_ms(self) -> int | None:
@@ -296,7 +287,7 @@ def _match_manifest(
         return
     for n, (mine, theirs) in enumerate(zip(found, expected, strict=True), start=1):
         if mine != theirs:
-            show = youtube_time if seconds else srt_time
+            show = _youtube_time if seconds else subtitle_time
             yield Violation(
                 name,
                 f"chapter {n}",
@@ -326,7 +317,7 @@ def check_chapters(b: Bundle) -> Iterator[Violation]:
         found.append((title, ((int(hours or 0) * 60 + int(minutes)) * 60 + int(secs)) * 1000))
     if found[0][1] != 0:
         yield Violation(
-            "chapters.txt", "chapter 1", f"starts at {youtube_time(found[0][1])}, not 00:00"
+            "chapters.txt", "chapter 1", f"starts at {_youtube_time(found[0][1])}, not 00:00"
         )
     if len(found) < MIN_CHAPTERS:
         yield Violation(

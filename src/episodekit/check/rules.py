@@ -8,6 +8,7 @@ file is reported once and the rules that depend on it stay quiet.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,11 +22,10 @@ from episodekit.check.files import (
     check_description,
     check_manifest,
     check_mp3,
-    srt_time,
     vtt_blocks,
 )
 from episodekit.model import Cue
-from episodekit.subtitles.pieces import line_width, text_letters
+from episodekit.text import content_letters, display_width, subtitle_time
 
 FILES = (
     "episode.mp3",
@@ -54,9 +54,9 @@ def cue_violations(
     for n, cue in enumerate(cues, start=1):
         where = f"cue {n} ({stamp(cue.start_ms)})"
         for k, line in enumerate(cue.lines, start=1):
-            if line_width(line) > max_width:
+            if display_width(line) > max_width:
                 yield Violation(
-                    name, where, f"line {k} is {line_width(line):g} wide (max {max_width:g})"
+                    name, where, f"line {k} is {display_width(line):g} wide (max {max_width:g})"
                 )
             if line[:1] and line[0] in EDGE_FORBIDDEN:
                 yield Violation(name, where, f"line {k} starts with '{line[0]}'")
@@ -76,7 +76,7 @@ def cue_violations(
                 name, where, f"lasts {duration / 1000:.3f} s (max {MAX_CUE_MS / 1000:g} s)"
             )
         if duration > 0:
-            cps = sum(map(line_width, cue.lines)) * 1000 / duration
+            cps = sum(map(display_width, cue.lines)) * 1000 / duration
             if cps > MAX_CPS:
                 yield Violation(name, where, f"reading speed {cps:.1f} chars/s (max {MAX_CPS:g})")
         if n > 1:
@@ -118,11 +118,11 @@ def check_srt(b: Bundle) -> Iterator[Violation]:
         if index != n:
             yield Violation(
                 "episode.srt",
-                f"cue {n} ({srt_time(cues[n - 1].start_ms)})",
+                f"cue {n} ({subtitle_time(cues[n - 1].start_ms)})",
                 f"numbered {index} (expected {n})",
             )
             break
-    yield from cue_violations("episode.srt", cues, srt_time, b.audio_ms, b.max_line_width)
+    yield from cue_violations("episode.srt", cues, subtitle_time, b.audio_ms, b.max_line_width)
 
 
 def check_vtt(b: Bundle) -> Iterator[Violation]:
@@ -136,7 +136,7 @@ def check_vtt(b: Bundle) -> Iterator[Violation]:
     elif len(lines) < 2 or lines[1].strip():
         yield Violation("episode.vtt", "line 2", "is not blank after the WEBVTT header")
     blocks = vtt_blocks(raw)
-    stamp = _vtt_stamp
+    stamp = functools.partial(subtitle_time, separator=".")
     for n, (cue, text) in enumerate(blocks, start=1):
         if cue.start_ms == cue.end_ms == 0 and n > 1:
             yield Violation(
@@ -162,24 +162,22 @@ def check_vtt(b: Bundle) -> Iterator[Violation]:
                     break
 
 
-def _vtt_stamp(ms: int) -> str:
-    return srt_time(ms).replace(",", ".")
-
 
 def check_text_matches_script(b: Bundle) -> Iterator[Violation]:
     """The cues' letters and digits, in order, are exactly the manifest segments' text."""
     segments = (b.manifest or {}).get("segments")
     if b.srt_cues is None or not isinstance(segments, list):
         return
-    script = text_letters("".join(str(s.get("text", "")) for s in segments if isinstance(s, dict)))
+    texts = (str(s.get("text", "")) for s in segments if isinstance(s, dict))
+    script = content_letters("".join(texts))
     shown = 0
     for n, cue in enumerate(b.srt_cues, start=1):
-        letters = text_letters("".join(cue.lines))
+        letters = content_letters("".join(cue.lines))
         expected = script[shown : shown + len(letters)]
         if letters != expected:
             yield Violation(
                 "episode.srt",
-                f"cue {n} ({srt_time(cue.start_ms)})",
+                f"cue {n} ({subtitle_time(cue.start_ms)})",
                 f"shows '{letters}' where the script has '{expected}'",
             )
             return

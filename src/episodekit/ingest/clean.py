@@ -1,8 +1,9 @@
-"""Bytes -> text -> Document: decode, cut away what is not content, parse (parse.py).
+"""Text -> content: cut away what is not the summary.
 
 What is not content is never narrated: an assistant's chatter around the summary, front
 matter, collapsed HTML extras, model trailers, a newsletter's subscription boilerplate and the
-source line (kept as Document.source for the description).
+source line (kept as Document.source for the description). Each kind is a named table of
+(why, pattern).
 """
 
 from __future__ import annotations

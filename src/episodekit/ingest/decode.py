@@ -1,8 +1,5 @@
-"""Bytes -> text -> Document: decode, cut away what is not content, parse (parse.py).
-
-What is not content is never narrated: an assistant's chatter around the summary, front
-matter, collapsed HTML extras, model trailers, a newsletter's subscription boilerplate and the
-source line (kept as Document.source for the description).
+"""Bytes -> text: read an input file and decode it (UTF-8 with or without BOM, UTF-16 with a
+BOM, GB18030/GBK, Big5), refusing binary and empty files with one line naming the file.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Bytes -> text -> Document: decode, cut away what is not content, parse (parse.py).
-
-What is not content is never narrated: an assistant's chatter around the summary, front
-matter, collapsed HTML extras, model trailers, a newsletter's subscription boilerplate and the
-source line (kept as Document.source for the description).
+"""Text -> Document: clean (clean.py), convert to the dominant Chinese script, parse
+(lines.py, sections.py).
 """
 
 from __future__ import annotations

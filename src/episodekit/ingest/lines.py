@@ -1,9 +1,8 @@
-"""Cleaned summary text -> Document: headings, bullets, transcripts, tables, quotes.
+"""Cleaned summary text, line by line: what shape each line has (heading, bullet, speaker turn,
+table row, quote…), who the speakers are, and bold or plain labels.
 
-ingest.py has already decoded the bytes, converted the text to one Chinese script and cut away
-what surrounds the summary (an assistant's chatter, front matter, newsletter boilerplate). This
-module reads what is left line by line. Every line of content ends up in some Section block;
-markup, URLs and emoji never reach a narratable string.
+document.py has already decoded the bytes, converted the text to one Chinese script and cut away
+what surrounds the summary (clean.py). sections.py groups the classified lines into Sections.
 """
 
 from __future__ import annotations
@@ -94,7 +93,6 @@ SIGNOFF: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-RGX_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[」』”’)）]*|[^。！？!?]+$")
 
 
 @dataclass

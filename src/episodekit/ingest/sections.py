@@ -1,9 +1,8 @@
-"""Cleaned summary text -> Document: headings, bullets, transcripts, tables, quotes.
+"""Classified lines -> Document: headings become Sections; bullets, turns, tables and quotes
+become their blocks.
 
-ingest.py has already decoded the bytes, converted the text to one Chinese script and cut away
-what surrounds the summary (an assistant's chatter, front matter, newsletter boilerplate). This
-module reads what is left line by line. Every line of content ends up in some Section block;
-markup, URLs and emoji never reach a narratable string.
+Every line of content ends up in some Section block; markup, URLs and emoji never reach a
+narratable string.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from episodekit.ingest.lines import (
     GREETING,
     META_TITLES,
     RGX_QUOTE_BY,
-    RGX_SENTENCE,
     RGX_TITLE_LABEL,
     SIGNOFF,
     _assign_roles,
@@ -31,6 +29,7 @@ from episodekit.ingest.lines import (
     find_guest,
 )
 from episodekit.model import Block, Document, Point, Prose, Quote, Section, Turn
+from episodekit.text import RGX_SENTENCE
 
 
 def _join(parts: list[str]) -> str:

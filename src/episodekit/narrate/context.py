@@ -1,13 +1,7 @@
-"""Document -> Script: the channel's narration, worded by the Jinja2 templates in scripts/.
+"""Document -> template data: the Document prepared as plain values for the Jinja2 templates.
 
-The code prepares the Document as plain data (sentences completed, long turns split, points
-numbered) and the templates do all the wording. episode.j2 renders the script body in the
-script.md format (`## ` chapters, blank-line paragraphs, optional `[speaker] ` tags), which is
-then converted to the Document's Chinese script and parsed by scriptfile.parse_body.
-
-Summary text is data, never template code or structure: it is passed as values (Jinja does not
-evaluate values), and the characters that could start structure in the body (`#`, `[`, `\\`)
-are swapped for private-use placeholders until the body is parsed.
+The code completes sentences, splits long turns and numbers points; the templates (render.py,
+scripts/) do all the wording. The text helpers here are also the templates' filters.
 """
 
 from __future__ import annotations
@@ -25,6 +19,7 @@ from episodekit.model import (
     Section,
     Turn,
 )
+from episodekit.text import SENTENCE_CLOSERS, SENTENCE_ENDS
 
 EPISODE_TEMPLATE = "episode.j2"
 SUMMARY_TEMPLATE = "summary.j2"
@@ -41,7 +36,7 @@ CLOSERS = "」』”’）)》〉】"
 # Trailing marks that leave a sentence unfinished; they are replaced by a full stop.
 OPEN_ENDS = "：:，,；;、-—–"
 HALF_TO_FULL = {".": "。", "?": "？", "!": "！"}
-RGX_SENTENCE = re.compile(r"[^。？！?!]*(?:[。？！?!]+[」』”’）)]*|$)")
+RGX_SENTENCE = re.compile(rf"[^{SENTENCE_ENDS}]*(?:[{SENTENCE_ENDS}]+[{SENTENCE_CLOSERS}]*|$)")
 RGX_SPACES = re.compile(r"\s+")
 HALF_TO_FULL_INLINE = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；"}
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef「」“”"

@@ -1,12 +1,11 @@
-"""Document -> Script: the channel's narration, worded by the Jinja2 templates in scripts/.
+r"""Template data -> Script: render the Jinja2 templates in scripts/ into the script body.
 
-The code prepares the Document as plain data (sentences completed, long turns split, points
-numbered) and the templates do all the wording. episode.j2 renders the script body in the
-script.md format (`## ` chapters, blank-line paragraphs, optional `[speaker] ` tags), which is
-then converted to the Document's Chinese script and parsed by scriptfile.parse_body.
+episode.j2 renders the body in the script.md format (`## ` chapters, blank-line paragraphs,
+optional `[speaker] ` tags), which is then converted to the Document's Chinese script and parsed
+by scriptfile.parse_body.
 
 Summary text is data, never template code or structure: it is passed as values (Jinja does not
-evaluate values), and the characters that could start structure in the body (`#`, `[`, `\\`)
+evaluate values), and the characters that could start structure in the body (`#`, `[`, `\`)
 are swapped for private-use placeholders until the body is parsed.
 """
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from episodekit.errors import ScriptFormatError
 from episodekit.files import write_text_atomic
 from episodekit.model import Chapter, ChineseScript, Paragraph, Script
+from episodekit.text import SENTENCE_ENDS, is_wide
 
 FENCE = "---"
 HEADING = "## "
@@ -64,7 +65,7 @@ SENTENCE_PAUSE_S = 0.35
 PARAGRAPH_PAUSE_S = 0.7
 CHAPTER_PAUSE_S = 1.2
 RGX_LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*")
-RGX_SENTENCE_END = re.compile(r"[。？！?!]+")
+RGX_SENTENCE_END = re.compile(rf"[{SENTENCE_ENDS}]+")
 
 
 # ---------------------------------------------------------------- writing
@@ -177,14 +178,11 @@ def _join(lines: Iterable[str]) -> str:
     """Join wrapped lines: no space between CJK characters, one space between Latin words."""
     text = ""
     for line in lines:
-        if text and not (_is_wide(text[-1]) or _is_wide(line[0])):
+        if text and not (is_wide(text[-1]) or is_wide(line[0])):
             text += " "
         text += line
     return text
 
-
-def _is_wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def _paragraph(lines: list[str], voice: str, path: Path, number: int) -> Paragraph:
@@ -314,7 +312,7 @@ def estimate_seconds(script: Script) -> float:
         seconds += CHAPTER_PAUSE_S
         for paragraph in chapter.paragraphs:
             text = paragraph.text
-            cjk = sum(1 for ch in text if _is_wide(ch) and ch.isalnum())
+            cjk = sum(1 for ch in text if is_wide(ch) and ch.isalnum())
             latin = len(RGX_LATIN_WORD.findall(text))
             sentences = len(RGX_SENTENCE_END.findall(text))
             seconds += cjk / CJK_CHARS_PER_SECOND + latin / LATIN_WORDS_PER_SECOND

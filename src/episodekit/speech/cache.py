@@ -21,7 +21,7 @@ from typing import Any
 
 from episodekit.files import write_bytes_atomic, write_text_atomic
 from episodekit.model import VoiceSettings, Word
-from episodekit.speech.engines import REVISIONS, Synthesis
+from episodekit.speech.engines import ENGINES, Synthesis
 
 # Bump when what an engine produces for the same input changes (a new WAV layout, new timing
 # rules), so old entries stop matching instead of being misread.
@@ -46,10 +46,15 @@ def resolve_cache_dir(option: Path | None = None) -> Path:
     return option.expanduser() if option is not None else default_cache_dir()
 
 
+def _revision(engine_id: str) -> int:
+    entry = ENGINES.get(engine_id)
+    return entry.revision if entry else 0  # a test's fake engine
+
+
 def cache_key(engine_id: str, voice: VoiceSettings, spoken: str) -> str:
     """The entry for `spoken` said by `voice` on `engine_id`: the same input, the same key."""
     payload = json.dumps(
-        [FORMAT_VERSION, engine_id, REVISIONS.get(engine_id, 0), asdict(voice), spoken],
+        [FORMAT_VERSION, engine_id, _revision(engine_id), asdict(voice), spoken],
         ensure_ascii=False,
         sort_keys=True,
     )

@@ -18,11 +18,12 @@ from episodekit.model import PauseLevel, Script, VoiceSettings
 from episodekit.speech.cache import cache_key
 from episodekit.speech.lexicon import Region, respell
 from episodekit.speech.voices import VoiceProfile
+from episodekit.text import SENTENCE_CLOSERS, SENTENCE_ENDS
 
 MAX_SEGMENT_BYTES = 1000
 
 # A sentence ends at one of these, plus any closing quotes or brackets right after it.
-RGX_SENTENCE_END = re.compile(r"(?:[。！？!?；;]|…+|\.(?=\s|$))[」』”’）)\"']*")
+RGX_SENTENCE_END = re.compile(rf"(?:[{SENTENCE_ENDS}；;]|…+|\.(?=\s|$))[{SENTENCE_CLOSERS}\"']*")
 RGX_CLAUSE_END = re.compile(r"[，,、：:][」』”’）)\"']*")
 
 

@@ -23,6 +23,7 @@ from episodekit.model import Script, Segment, Word
 from episodekit.progress import Progress
 from episodekit.speech.cache import SegmentCache
 from episodekit.speech.engines import (
+    ENGINES,
     Engine,
     EngineUnavailable,
     PermanentEngineError,
@@ -80,7 +81,7 @@ async def choose_engine(engine_id: str, on_warning: Warn) -> Engine:
     try:
         await engine.probe()
     except EngineUnavailable as error:
-        if engine_id == "edge":
+        if ENGINES[engine_id].is_service:
             raise ServiceUnreachable(str(getattr(engine, "url", "edge")), str(error)) from error
         raise EpisodeError(f"the {engine_id} voice cannot run here: {error}") from error
     return engine
@@ -91,7 +92,7 @@ def _load_engine(engine_id: str) -> Engine:
         return get_engine(engine_id)
     except KeyError:
         raise EpisodeError(
-            f"unknown voice engine {engine_id!r}; use auto, edge or offline"
+            f"unknown voice engine {engine_id!r}; use auto or one of {', '.join(ENGINES)}"
         ) from None
     except ImportError as error:
         raise EngineUnavailable(f"the {engine_id} engine is not installed: {error}") from error
@@ -109,11 +110,9 @@ async def _known_voices(engine: Engine, wanted: Collection[str]) -> Collection[s
     unknown = [v for v in wanted if check_voice_name("edge", v, None) is None and v not in known]
     if unknown:
         with contextlib.suppress(ImportError, EngineUnavailable, asyncio.TimeoutError, OSError):
-            from episodekit.speech.engines.edge import list_edge_voices
-
             for language in sorted({v.split("-")[0] for v in unknown}):
-                listed = await asyncio.wait_for(list_edge_voices(language), VOICE_LIST_TIMEOUT)
-                known.update(str(v["ShortName"]) for v in listed)
+                listing = ENGINES["edge"].list_voices(language)
+                known.update(await asyncio.wait_for(listing, VOICE_LIST_TIMEOUT))
     return known
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from episodekit.errors import VoiceError
 from episodekit.model import VoiceSettings
-from episodekit.speech.engines import ENGINE_IDS
+from episodekit.speech.engines import ENGINES
 from episodekit.speech.lexicon import Lexicon, respell
 
 if sys.version_info >= (3, 11):
@@ -127,7 +127,7 @@ def _parse_profile(path: Path) -> tuple[VoiceProfile, dict[str, str]]:
     data = _read_toml(path)
     source = _display(path)
     settings: dict[str, VoiceSettings] = {}
-    for engine_id in ENGINE_IDS:
+    for engine_id in ENGINES:
         table = data.get(engine_id)
         if table is None:
             continue

@@ -1,15 +1,9 @@
-"""Subtitles from word timings: cues that follow the speech word by word (SRT and WebVTT).
+"""Pieces -> cues: where each subtitle starts and ends.
 
-The segment text is cut into *pieces*: a core that is never split (an engine word, a Latin token
-such as "GPT-4o", plus any neighbouring characters the engine gave no timing for) and the
-punctuation around it. Cues are runs of pieces chosen by a small dynamic programme that prefers
-breaks at punctuation and full lines, and treats the Netflix timing rules (reading speed, minimum
-and maximum duration) as costs, so that a speaker too fast to subtitle legally still gets the best
-cues there are instead of an error.
-
-Widths (line length and reading speed alike) count CJK, full-width and East-Asian-ambiguous
-characters (“”…—) as 1 and everything else (Latin letters, digits, ASCII space and punctuation)
-as 0.5: the Netflix Chinese guides' count, where spaces and punctuation count too.
+Cues are runs of pieces chosen by a small dynamic programme that prefers breaks at punctuation
+and full lines, and treats the Netflix timing rules (reading speed, minimum and maximum duration)
+as costs, so that a speaker too fast to subtitle legally still gets the best cues there are
+instead of an error.
 """
 
 from __future__ import annotations
@@ -37,8 +31,8 @@ from episodekit.subtitles.pieces import (
     _Piece,
     _pieces,
     _start_prefix,
-    line_width,
 )
+from episodekit.text import display_width
 
 # ---------------------------------------------------------------- cue breaking
 
@@ -58,10 +52,10 @@ class _Layout:
         return (
             self.cum[j]
             - self.cum[i]
-            - line_width(p[i].prefix)
-            + line_width(_start_prefix(p[i].prefix))
-            - line_width(self.inline[last])
-            + line_width(_end_suffix(p[last].suffix))
+            - display_width(p[i].prefix)
+            + display_width(_start_prefix(p[i].prefix))
+            - display_width(self.inline[last])
+            + display_width(_end_suffix(p[last].suffix))
         )
 
     def text(self, i: int, j: int) -> str:
@@ -84,7 +78,7 @@ def _layout(pieces: list[_Piece], audio_end_ms: int) -> _Layout:
             run = FULL_SPACE  # two segments in one cue: keep their words apart
         right = (nxt.prefix + nxt.core)[:1] if nxt else ""
         inline.append(_inline_suffix(run, piece.core[-1], right))
-        cum.append(cum[-1] + line_width(piece.prefix + piece.core + inline[-1]))
+        cum.append(cum[-1] + display_width(piece.prefix + piece.core + inline[-1]))
         join = 0.0
         if nxt is not None and nxt.chapter != piece.chapter:
             join = _JOIN_CHAPTERS
@@ -214,7 +208,7 @@ def _timed_cue(
     start = min(lay.starts[i], max(0, audio_end_ms - 1))
     following = lay.starts[j]
     cap = min(following, audio_end_ms, start + max_ms)
-    wanted = max(lay.pieces[j - 1].end_ms, start + need_ms(sum(map(line_width, lines))))
+    wanted = max(lay.pieces[j - 1].end_ms, start + need_ms(sum(map(display_width, lines))))
     end = cap if following - wanted < CLOSE_GAP_MS else wanted
     end = max(min(end, cap), start + 1)
     return Cue(start, end, lines)

@@ -1,15 +1,4 @@
-"""Subtitles from word timings: cues that follow the speech word by word (SRT and WebVTT).
-
-The segment text is cut into *pieces*: a core that is never split (an engine word, a Latin token
-such as "GPT-4o", plus any neighbouring characters the engine gave no timing for) and the
-punctuation around it. Cues are runs of pieces chosen by a small dynamic programme that prefers
-breaks at punctuation and full lines, and treats the Netflix timing rules (reading speed, minimum
-and maximum duration) as costs, so that a speaker too fast to subtitle legally still gets the best
-cues there are instead of an error.
-
-Widths (line length and reading speed alike) count CJK, full-width and East-Asian-ambiguous
-characters (“”…—) as 1 and everything else (Latin letters, digits, ASCII space and punctuation)
-as 0.5: the Netflix Chinese guides' count, where spaces and punctuation count too.
+"""Cues -> files: OpenCC conversion of the cue text, SRT (through `srt`) and WebVTT.
 """
 
 from __future__ import annotations
@@ -22,6 +11,7 @@ import srt
 
 from episodekit.chinese import convert
 from episodekit.model import Cue
+from episodekit.text import subtitle_time
 
 # ---------------------------------------------------------------- conversion and writers
 
@@ -47,12 +37,6 @@ def to_srt(cues: Sequence[Cue]) -> str:
     return str(srt.compose(subs, reindex=True, start_index=1))
 
 
-def vtt_timestamp(ms: int) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-
 
 def vtt_escape(text: str) -> str:
     # Escaping < and > also keeps "-->" out of the cue text, which WebVTT forbids.
@@ -68,5 +52,6 @@ def to_vtt(cues: Sequence[Cue]) -> str:
     blocks = ["WEBVTT\n"]
     for c in cues:
         text = "\n".join(vtt_escape(line) for line in c.lines)
-        blocks.append(f"{vtt_timestamp(c.start_ms)} --> {vtt_timestamp(c.end_ms)}\n{text}\n")
+        timing = f"{subtitle_time(c.start_ms, '.')} --> {subtitle_time(c.end_ms, '.')}"
+        blocks.append(f"{timing}\n{text}\n")
     return "\n".join(blocks)

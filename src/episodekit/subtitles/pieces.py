@@ -1,11 +1,8 @@
-"""Subtitles from word timings: cues that follow the speech word by word (SRT and WebVTT).
+"""Placed segments -> pieces: the units a subtitle cue is built from.
 
 The segment text is cut into *pieces*: a core that is never split (an engine word, a Latin token
 such as "GPT-4o", plus any neighbouring characters the engine gave no timing for) and the
-punctuation around it. Cues are runs of pieces chosen by a small dynamic programme that prefers
-breaks at punctuation and full lines, and treats the Netflix timing rules (reading speed, minimum
-and maximum duration) as costs, so that a speaker too fast to subtitle legally still gets the best
-cues there are instead of an error.
+punctuation around it. breaking.py chooses where cues start and end between them.
 
 Widths (line length and reading speed alike) count CJK, full-width and East-Asian-ambiguous
 characters (“”…—) as 1 and everything else (Latin letters, digits, ASCII space and punctuation)
@@ -15,11 +12,11 @@ as 0.5: the Netflix Chinese guides' count, where spaces and punctuation count to
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from episodekit.model import Placement, Segment
+from episodekit.text import FULL_STOPS, display_width, is_content, is_wide
 
 FULL_SPACE = "\u3000"
 # An in-line ，。 becomes one full-width space (width 1, the same as the mark it replaces), so
@@ -30,7 +27,7 @@ EDGE_FORBIDDEN = "，。、；："  # no line starts or ends with these
 DROP_AT_EDGE = EDGE_FORBIDDEN + ",.;: " + FULL_SPACE
 OPENERS = "「『“‘（《〈【([{"
 CLOSERS = "」』”’）》〉】)]}"
-STRONG_BREAKS = "。！？!?；;…"
+STRONG_BREAKS = FULL_STOPS
 CLAUSE_BREAKS = "，、：,:—"
 # Latin tokens are never split, even when an engine times their parts as separate words.
 LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.'’_/][A-Za-z0-9]+)*")
@@ -52,28 +49,8 @@ LONG_PAUSE_MS = 250
 _OVERWIDE_COST = 100_000.0
 
 
-def line_width(text: str) -> float:
-    """Display width: CJK and full-width characters count 1, half-width ones 0.5."""
-    width = 0.0
-    for ch in text:
-        if unicodedata.combining(ch):
-            continue
-        width += 1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5
-    return width
 
 
-def is_content(ch: str) -> bool:
-    """A letter, digit or symbol: what subtitles must show exactly as the script has it."""
-    return unicodedata.category(ch)[0] in "LNMS"
-
-
-def text_letters(text: str) -> str:
-    """The content characters of `text`, in order (punctuation and spaces left out)."""
-    return "".join(ch for ch in text if is_content(ch))
-
-
-def _is_wide(ch: str) -> bool:
-    return bool(ch) and unicodedata.east_asian_width(ch) in "WF"
 
 
 # ---------------------------------------------------------------- pieces
@@ -116,11 +93,11 @@ def _even_atoms(text: str, duration_ms: int) -> list[list[int]]:
             i = m.end()
         spans.extend((k, k + 1) for k in range(i, b))
     # Punctuation takes its share of the time too: speakers pause there.
-    per_unit = duration_ms / (line_width(text) or 1.0)
+    per_unit = duration_ms / (display_width(text) or 1.0)
     atoms = []
     for a, b in spans:
-        start = line_width(text[:a]) * per_unit
-        atoms.append([a, b, round(start), round(start + line_width(text[a:b]) * per_unit)])
+        start = display_width(text[:a]) * per_unit
+        atoms.append([a, b, round(start), round(start + display_width(text[a:b]) * per_unit)])
     return atoms
 
 
@@ -155,7 +132,7 @@ def _atoms(segment: Segment) -> list[list[int]]:
         t1 = max(t0, nxt[2] if nxt else segment.duration_ms)
         alone = []
         for a, b in _content_runs(text, lo, hi):
-            short = line_width(text[a:b]) <= _ATTACH_WIDTH or LATIN_TOKEN.fullmatch(text[a:b])
+            short = display_width(text[a:b]) <= _ATTACH_WIDTH or LATIN_TOKEN.fullmatch(text[a:b])
             if prev is not None and a == lo and short:
                 prev[1] = b
             elif nxt is not None and b == hi and short:
@@ -209,7 +186,7 @@ def _inline_suffix(run: str, left: str, right: str) -> str:
     out: list[str] = []
     for i, ch in enumerate(run):
         following = run[i + 1] if i + 1 < len(run) else right
-        if ch in "，。" or (ch in ",." and (_is_wide(left) or _is_wide(right))):
+        if ch in "，。" or (ch in ",." and (is_wide(left) or is_wide(right))):
             if following and following in CLOSERS + "？！?!…":
                 continue
             ch = FULL_SPACE

@@ -7,6 +7,7 @@ that: segmenting, the lexicon, the cache, concurrency, retries and progress.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,23 +50,57 @@ class Engine(Protocol):
         ...
 
 
-def get_engine(engine_id: str) -> Engine:
-    """The engine registered under `engine_id` ("edge" or "offline")."""
+# ---------------------------------------------------------------- the registry
+
+
+def _make_edge() -> Engine:
     # Imported here so that using one engine never loads the other's dependencies.
-    if engine_id == "edge":
-        from episodekit.speech.engines.edge import EdgeEngine
+    from episodekit.speech.engines.edge import EdgeEngine
 
-        return EdgeEngine()
-    if engine_id == "offline":
-        from episodekit.speech.engines.offline import OfflineEngine
-
-        return OfflineEngine()
-    raise KeyError(engine_id)
+    return EdgeEngine()
 
 
-ENGINE_IDS = ("edge", "offline")
+def _make_offline() -> Engine:
+    from episodekit.speech.engines.offline import OfflineEngine
 
-# Bump an engine's revision whenever a change to it alters the audio or word timings it makes:
-# the segment cache is keyed by it, so a build never reuses what the old code said.
-# offline 2: long Latin runs spoken slower (engines/offline.py LATIN_RATE_FACTOR).
-REVISIONS = {"edge": 1, "offline": 2}
+    return OfflineEngine()
+
+
+async def _edge_voices(language: str) -> list[str]:
+    from episodekit.speech.engines.edge import list_edge_voices
+
+    return [str(voice["ShortName"]) for voice in await list_edge_voices(language)]
+
+
+async def _offline_voices(language: str) -> list[str]:
+    from episodekit.speech.engines.offline import list_offline_voices
+
+    return list_offline_voices(language)
+
+
+@dataclass(frozen=True)
+class EngineEntry:
+    """Everything the rest of episodekit knows about one engine."""
+
+    make: Callable[[], Engine]
+    # Bump whenever a change to the engine alters the audio or word timings it makes: the
+    # segment cache is keyed by it, so a build never reuses what the old code said.
+    revision: int
+    list_voices: Callable[[str], Awaitable[list[str]]]  # voice names for a language prefix
+    # True: "unavailable" means its online service did not answer (exit 3, "auto" falls back);
+    # False: the engine's software cannot run on this machine (a bad install, exit 1).
+    is_service: bool
+
+
+ENGINES: dict[str, EngineEntry] = {
+    "edge": EngineEntry(make=_make_edge, revision=1, list_voices=_edge_voices, is_service=True),
+    # offline 2: long Latin runs spoken slower (engines/offline.py LATIN_RATE_FACTOR).
+    "offline": EngineEntry(
+        make=_make_offline, revision=2, list_voices=_offline_voices, is_service=False
+    ),
+}
+
+
+def get_engine(engine_id: str) -> Engine:
+    """A new engine of the kind registered under `engine_id`; KeyError if there is none."""
+    return ENGINES[engine_id].make()

@@ -29,6 +29,7 @@ from episodekit.speech.engines import (
     Synthesis,
     TransientEngineError,
 )
+from episodekit.text import is_spoken
 
 URL_ENV = "EPISODEKIT_EDGE_URL"
 DEFAULT_URL = edge_tts.constants.WSS_URL
@@ -65,12 +66,6 @@ def _use_url(url: str) -> None:
     edge_tts.communicate.WSS_URL = url
 
 
-def _speakable(char: str) -> bool:
-    # Letters, digits, combining marks and currency signs are read aloud; punctuation, spaces
-    # and math symbols such as < > = are not (or not as a word a subtitle should show).
-    category = unicodedata.category(char)
-    return category[0] in "LNM" or category == "Sc"
-
 
 def _normalized(text: str) -> tuple[str, list[int]]:
     """`text` folded for matching (NFKC, casefolded) and, per folded character, the index of
@@ -105,13 +100,13 @@ def map_words(text: str, boundaries: list[tuple[int, int, str]]) -> tuple[Word, 
             cursor = found + len(needle)
         else:
             start = origin[min(cursor, len(folded))]
-            while start < len(text) and not _speakable(text[start]):
+            while start < len(text) and not is_spoken(text[start]):
                 start += 1
             end = min(len(text), start + len(word))
             cursor = bisect.bisect_left(origin, end, 0, len(folded))
-        while start < end and not _speakable(text[start]):
+        while start < end and not is_spoken(text[start]):
             start += 1
-        while end > start and not _speakable(text[end - 1]):
+        while end > start and not is_spoken(text[end - 1]):
             end -= 1
         if start == end:
             continue
@@ -126,7 +121,7 @@ def map_words(text: str, boundaries: list[tuple[int, int, str]]) -> tuple[Word, 
 def check_complete(text: str, words: tuple[Word, ...], duration_ms: int) -> None:
     """Raise TransientEngineError unless the timings reach the text's last spoken character
     and the audio lasts past the last word: a stream closed mid-way ends without an error."""
-    last = max((i for i, char in enumerate(text) if _speakable(char)), default=-1)
+    last = max((i for i, char in enumerate(text) if is_spoken(char)), default=-1)
     if last < 0:
         return
     if not words or words[-1].text_end <= last:

@@ -13,7 +13,6 @@ import multiprocessing as mp
 import os
 import re
 import threading
-import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -26,6 +25,7 @@ from episodekit.speech.engines import (
     PermanentEngineError,
     Synthesis,
 )
+from episodekit.text import is_spoken
 
 # eSpeak's Mandarin at its default 175 wpm runs ~3.8 CJK characters/s, slow and drawn out;
 # 230 gives ~5.2/s (measured), clear and well under the 9 characters/s subtitle limit.
@@ -285,12 +285,6 @@ def synthesize_sync(text: str, voice: VoiceSettings, base_wpm: int = BASE_WPM) -
     return Synthesis(wav=wav_bytes(samples, SAMPLE_RATE), duration_ms=duration_ms, words=words)
 
 
-def _speakable(char: str) -> bool:
-    # Letters, digits, combining marks and currency signs are read aloud; punctuation, spaces
-    # and math symbols such as < > = are not (or not as a word a subtitle should show).
-    category = unicodedata.category(char)
-    return category[0] in "LNM" or category == "Sc"
-
 
 def _words(text: str, run: _Run, samples: np.ndarray, duration_ms: int) -> tuple[Word, ...]:
     """Turn eSpeak's word events into Words: a word runs from its character to the next
@@ -309,9 +303,9 @@ def _words(text: str, run: _Run, samples: np.ndarray, duration_ms: int) -> tuple
         next_ms = starts[i + 1][1] if i + 1 < len(starts) else duration_ms
         end_ms = min([next_ms, *(e for e in run.clause_ends if e > start_ms)])
         text_start, text_end = index, next_index
-        while text_start < text_end and not _speakable(text[text_start]):
+        while text_start < text_end and not is_spoken(text[text_start]):
             text_start += 1
-        while text_end > text_start and not _speakable(text[text_end - 1]):
+        while text_end > text_start and not is_spoken(text[text_end - 1]):
             text_end -= 1
         if text_start == text_end:
             continue
