@@ -218,7 +218,7 @@ def machine() -> dict[str, str]:
         memory = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, AttributeError):
         pass
-    from episodekit.audio.ffmpeg import ffmpeg_exe
+    from episodekit.media import ffmpeg_exe
 
     version = subprocess.run(
         [ffmpeg_exe(), "-version"], capture_output=True, text=True, check=False

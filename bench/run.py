@@ -106,7 +106,7 @@ def run_build(
 
 
 def ffmpeg() -> str:
-    from episodekit.audio.ffmpeg import ffmpeg_exe
+    from episodekit.media import ffmpeg_exe
 
     return ffmpeg_exe()
 

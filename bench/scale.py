@@ -67,7 +67,7 @@ def episode_plan(folder: Path, minutes: float) -> list[tuple[Path, int]]:
 
 def ffmpeg_floor(raw: Path, out: Path) -> float:
     """Seconds for ffmpeg alone to encode the raw PCM `raw` to a 64 kbit/s mono MP3."""
-    from episodekit.audio.ffmpeg import ffmpeg_exe
+    from episodekit.media import ffmpeg_exe
 
     start = time.perf_counter()
     subprocess.run(
@@ -138,7 +138,7 @@ def run_pydub(folder: Path, minutes: float, work: Path) -> dict[str, object]:
     """The naive way: `episode += segment` in a loop, then pydub's export."""
     from pydub import AudioSegment
 
-    from episodekit.audio.ffmpeg import ffmpeg_exe
+    from episodekit.media import ffmpeg_exe
 
     AudioSegment.converter = ffmpeg_exe()
     plan = episode_plan(folder, minutes)

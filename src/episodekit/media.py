@@ -1,5 +1,6 @@
-"""Small audio helpers shared by the engines (and the Edge test server): the ffmpeg binary,
-MP3 <-> PCM through an ffmpeg pipe, WAV bytes <-> numpy, and a resampler.
+"""Small audio helpers shared by the stages (and the Edge test server): the ffmpeg binary,
+MP3 <-> PCM through an ffmpeg pipe, WAV bytes <-> numpy, a resampler, and measuring a file's
+loudness (the audio stage masters with it, the checker checks with it).
 
 Audio inside episodekit is mono 16-bit PCM; WAV files are built with the `wave` module because
 ffmpeg writing WAV to a pipe cannot seek back to fill in the length fields.
@@ -10,8 +11,11 @@ from __future__ import annotations
 import functools
 import io
 import math
+import re
 import subprocess
 import wave
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -132,3 +136,55 @@ def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
         taps = padded[(base[:, None] + offsets[None, :]) + _HALF_TAPS]
         out[begin : begin + len(n)] = np.einsum("ij,ij->i", taps, weights[phase])
     return out
+
+
+# ---------------------------------------------------------------- loudness (BS.1770), decode checks
+
+# ebur128's closing summary: "  I:   -22.3 LUFS" and (with peak=true) "  Peak:   -1.2 dBFS".
+RGX_INTEGRATED = re.compile(r"^\s*I:\s+(-?inf|-?\d+(?:\.\d+)?) LUFS", re.MULTILINE)
+RGX_PEAK = re.compile(r"^\s*Peak:\s+(-?inf|-?\d+(?:\.\d+)?) dBFS", re.MULTILINE)
+
+# ebur128 reports silence as -70 LUFS (the absolute gate): nothing to normalize there.
+SILENCE_LUFS = -70.0
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated_lufs: float
+    true_peak_dbtp: float | None = None  # None when the measurement did not ask for it
+
+
+def parse_ebur128(stderr: str) -> Loudness:
+    """The integrated loudness (and true peak, if present) from ebur128's summary."""
+    integrated = RGX_INTEGRATED.findall(stderr)
+    if not integrated:
+        raise AudioError(f"ffmpeg ebur128 printed no loudness summary: {stderr[-300:]!r}")
+    peaks = RGX_PEAK.findall(stderr)
+    return Loudness(
+        integrated_lufs=float(integrated[-1]),
+        true_peak_dbtp=float(peaks[-1]) if peaks else None,
+    )
+
+
+def decode_errors(path: Path) -> str:
+    """What ffmpeg complains about while decoding `path` in full ("" for a clean file)."""
+    result = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-f", "null", "-"],
+        capture_output=True, text=True, errors="replace", check=False,
+    )
+    complaint = result.stderr.strip()
+    if result.returncode != 0 and not complaint:
+        complaint = f"ffmpeg exited with status {result.returncode}"
+    return complaint
+
+
+def measure_file(path: Path) -> Loudness:
+    """Integrated loudness and true peak of any audio file ffmpeg can decode (BS.1770)."""
+    result = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-i", str(path),
+         "-af", "ebur128=framelog=quiet:peak=true", "-f", "null", "-"],
+        capture_output=True, check=False,
+    )
+    stderr = result.stderr.decode("utf-8", "replace")
+    if result.returncode != 0:
+        raise AudioError(f"{path}: ffmpeg could not decode it: {stderr[-300:]!r}")
+    return parse_ebur128(stderr)

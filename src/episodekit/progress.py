@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
 PLAIN_STEPS = 10  # plain output prints about every tenth of the work
@@ -30,7 +30,7 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled is not False and total > 0
         self._bar: RichProgress | None = None
-        self._task = None
+        self._task: TaskID | None = None
         self._step = max(1, total // PLAIN_STEPS)
         self._last_line = hits
 

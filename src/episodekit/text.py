@@ -67,3 +67,12 @@ def chapter_time(ms: int, with_hours: bool) -> str:
     if with_hours:
         return f"{hours}:{minutes:02d}:{seconds:02d}"
     return f"{minutes:02d}:{seconds:02d}"
+
+
+def vtt_escape(text: str) -> str:
+    # Escaping < and > also keeps "-->" out of the cue text, which WebVTT forbids.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def vtt_unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

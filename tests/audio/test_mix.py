@@ -16,6 +16,7 @@ from episodekit.audio.mix import join_pcm, render_episode
 from episodekit.audio.music import load_music
 from episodekit.audio.timeline import chapter_marks, episode_length_ms, plan_timeline
 from episodekit.errors import AudioError
+from episodekit.media import measure_file
 from episodekit.model import (
     ChapterMark,
     Music,
@@ -276,7 +277,7 @@ def test_render_meets_loudness_duration_and_placement(tmp_path: Path, target: fl
     assert decode_errors(out) == ""
     audio = decode(out)
     assert abs(len(audio) * 1000 / RATE - total) <= 50
-    measured = ffmpeg.measure_file(out)  # ebur128=peak=true on the decoded file
+    measured = measure_file(out)  # ebur128=peak=true on the decoded file
     assert measured.integrated_lufs == pytest.approx(target, abs=1.0)
     assert measured.true_peak_dbtp is not None and measured.true_peak_dbtp <= -1.0
     assert report.verified and report.duration_ms == total
@@ -296,14 +297,14 @@ def test_a_hot_input_is_limited_below_the_true_peak(tmp_path: Path, target: floa
     clicks = (np.arange(96_000) % 6000 < 24) * 0.99
     hot = np.clip(speechlike(4000, 7) * 0.5 + clicks, -0.99, 0.99).astype(np.float32)
     segments = make_segments(tmp_path, [hot], [0])
-    before = ffmpeg.measure_file(segments[0].audio)
+    before = measure_file(segments[0].audio)
     assert before.true_peak_dbtp is not None and before.true_peak_dbtp > 0
     assert before.true_peak_dbtp - before.integrated_lufs > 19  # peaks to loudness
     placements = plan_timeline(segments)
     out = tmp_path / "episode.mp3"
     render_episode(placements, out, total_ms=episode_length_ms(placements), loudness=target,
                    tags=Tags("t"), chapters=[], work_dir=tmp_path / "work")
-    measured = ffmpeg.measure_file(out)
+    measured = measure_file(out)
     assert measured.true_peak_dbtp is not None and measured.true_peak_dbtp <= -1.0
     assert measured.integrated_lufs == pytest.approx(target, abs=1.0)
 
@@ -331,7 +332,7 @@ def test_render_without_verify_reports_predicted_values(tmp_path: Path) -> None:
     assert not report.verified and report.attempts == 1
     # Predicted from the PCM measured through the limiter at two gains.
     assert report.integrated_lufs == pytest.approx(-16.0, abs=0.05)
-    assert ffmpeg.measure_file(out).integrated_lufs == pytest.approx(-16.0, abs=1.0)
+    assert measure_file(out).integrated_lufs == pytest.approx(-16.0, abs=1.0)
 
 
 def test_real_speech_lands_on_target_in_one_encode(tmp_path: Path) -> None:
@@ -354,5 +355,5 @@ def test_real_speech_lands_on_target_in_one_encode(tmp_path: Path) -> None:
     assert report.attempts == 1
     assert report.integrated_lufs == pytest.approx(-16.0, abs=0.5)
     assert report.true_peak_dbtp <= -1.0
-    measured = ffmpeg.measure_file(out)
+    measured = measure_file(out)
     assert measured.integrated_lufs == pytest.approx(report.integrated_lufs, abs=0.05)

@@ -11,8 +11,8 @@ import imageio_ffmpeg
 import pytest
 from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, CTOCFlags
 
-from episodekit.audio.ffmpeg import measure_file
 from episodekit.check.rules import RULES, Violation, check_bundle
+from episodekit.media import measure_file
 from episodekit.model import Cue
 from episodekit.subtitles.formats import to_srt, to_vtt
 

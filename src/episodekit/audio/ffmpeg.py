@@ -15,46 +15,19 @@ final file's, at almost no extra wall time.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
 from episodekit.errors import AudioError
-from episodekit.media import ffmpeg_exe
+from episodekit.media import Loudness, ffmpeg_exe, parse_ebur128
 from episodekit.model import SAMPLE_RATE
-
-# ebur128's closing summary: "  I:   -22.3 LUFS" and (with peak=true) "  Peak:   -1.2 dBFS".
-RGX_INTEGRATED = re.compile(r"^\s*I:\s+(-?inf|-?\d+(?:\.\d+)?) LUFS", re.MULTILINE)
-RGX_PEAK = re.compile(r"^\s*Peak:\s+(-?inf|-?\d+(?:\.\d+)?) dBFS", re.MULTILINE)
-
-# ebur128 reports silence as -70 LUFS (the absolute gate): nothing to normalize there.
-SILENCE_LUFS = -70.0
 
 PCM_ARGS = ("-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1")
 MP3_ARGS = ("-c:a", "libmp3lame", "-b:a", "64k", "-ar", str(SAMPLE_RATE), "-ac", "1")
-
-
-@dataclass(frozen=True)
-class Loudness:
-    integrated_lufs: float
-    true_peak_dbtp: float | None = None  # None when the measurement did not ask for it
-
-
-def parse_ebur128(stderr: str) -> Loudness:
-    """The integrated loudness (and true peak, if present) from ebur128's summary."""
-    integrated = RGX_INTEGRATED.findall(stderr)
-    if not integrated:
-        raise AudioError(f"ffmpeg ebur128 printed no loudness summary: {stderr[-300:]!r}")
-    peaks = RGX_PEAK.findall(stderr)
-    return Loudness(
-        integrated_lufs=float(integrated[-1]),
-        true_peak_dbtp=float(peaks[-1]) if peaks else None,
-    )
 
 
 class PcmMeter:
@@ -159,31 +132,6 @@ def encode_mp3(
             raise AudioError(f"ffmpeg could not measure {out_tmp.name}: {_tail(meter_log)!r}")
         meter_log.seek(0)
         return parse_ebur128(meter_log.read().decode("utf-8", "replace"))
-
-
-def decode_errors(path: Path) -> str:
-    """What ffmpeg complains about while decoding `path` in full ("" for a clean file)."""
-    result = subprocess.run(
-        [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-f", "null", "-"],
-        capture_output=True, text=True, errors="replace", check=False,
-    )
-    complaint = result.stderr.strip()
-    if result.returncode != 0 and not complaint:
-        complaint = f"ffmpeg exited with status {result.returncode}"
-    return complaint
-
-
-def measure_file(path: Path) -> Loudness:
-    """Integrated loudness and true peak of any audio file ffmpeg can decode (BS.1770)."""
-    result = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-i", str(path),
-         "-af", "ebur128=framelog=quiet:peak=true", "-f", "null", "-"],
-        capture_output=True, check=False,
-    )
-    stderr = result.stderr.decode("utf-8", "replace")
-    if result.returncode != 0:
-        raise AudioError(f"{path}: ffmpeg could not decode it: {stderr[-300:]!r}")
-    return parse_ebur128(stderr)
 
 
 def decode_to_f32(source: Path, target: Path) -> int:

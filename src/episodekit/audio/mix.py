@@ -26,6 +26,7 @@ from episodekit.audio import ffmpeg
 from episodekit.audio.id3 import write_tags
 from episodekit.audio.music import SAMPLES_PER_MS, MusicTracks, _Bed
 from episodekit.errors import AudioError
+from episodekit.media import SILENCE_LUFS
 from episodekit.model import SAMPLE_RATE, AudioReport, ChapterMark, Placement, Segment, Tags
 
 FADE_MS = 8  # raised-cosine edge fade: long enough to kill clicks, too short to hear
@@ -83,7 +84,7 @@ def render_episode(
         steps["join_and_measure"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        gain = loudness - measured if measured > ffmpeg.SILENCE_LUFS else 0.0
+        gain = loudness - measured if measured > SILENCE_LUFS else 0.0
         margin = 1.5  # sample-peak limiting plus MP3 overshoot: start 1.5 dB under the target
         expected = measured + gain  # the PCM's loudness after gain and limiter
         if gain:
@@ -104,7 +105,7 @@ def render_episode(
                 integrated, peak = expected, true_peak - margin
                 break
             integrated, peak = result.integrated_lufs, result.true_peak_dbtp
-            off = abs(integrated - loudness) > 0.5 and integrated > ffmpeg.SILENCE_LUFS
+            off = abs(integrated - loudness) > 0.5 and integrated > SILENCE_LUFS
             over = peak > true_peak
             if attempts == 3 or not (off or over):
                 break
@@ -116,8 +117,8 @@ def render_episode(
 
         clock = time.perf_counter()
         write_tags(tmp, tags, chapters)
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
+        with tmp.open("rb+") as tagged:
+            os.fsync(tagged.fileno())
         os.replace(tmp, out_mp3)
         steps["tag"] = time.perf_counter() - clock
     finally:
@@ -148,7 +149,7 @@ def _gain_through_limiter(
         low, high = pool.map(
             lambda g: ffmpeg.measure_limited(raw, gain_db=g, ceiling_dbfs=ceiling_dbfs), gains
         )
-    if low <= ffmpeg.SILENCE_LUFS:
+    if low <= SILENCE_LUFS:
         return gain, low
     # Each dB of gain adds at most 1 LU (no limiting) and, in practice, no less than 0.2.
     slope = min(1.0, max(0.2, (high - low) / LIMITER_PROBE_DB))

@@ -146,7 +146,8 @@ def description_text(script: Script, marks: Sequence[ChapterMark]) -> str:
     budget = DESCRIPTION_MAX_BYTES - without_summary - 2
     if budget > len(ELLIPSIS.encode("utf-8")) * 4:
         return compose(_truncate_bytes(summary, budget), chapters, links)
-    for kept_links, kept_chapters in (([], chapters), ([], "")):
+    no_links: list[str] = []
+    for kept_links, kept_chapters in ((no_links, chapters), (no_links, "")):
         text = compose("", kept_chapters, kept_links)
         if size(text) <= DESCRIPTION_MAX_BYTES:
             budget = DESCRIPTION_MAX_BYTES - size(text) - 2

@@ -18,11 +18,10 @@ import mutagen.mp3
 import srt
 from mutagen.id3 import ID3, ID3NoHeaderError
 
-from episodekit.audio.ffmpeg import decode_errors, measure_file
 from episodekit.errors import AudioError
+from episodekit.media import decode_errors, measure_file
 from episodekit.model import Cue
-from episodekit.subtitles.formats import vtt_unescape
-from episodekit.text import chapter_time, subtitle_time
+from episodekit.text import chapter_time, subtitle_time, vtt_unescape
 
 DEFAULT_TARGET_LUFS = -16.0
 LOUDNESS_TOLERANCE_LU, MAX_TRUE_PEAK = 1.0, -1.0
@@ -121,7 +120,8 @@ class Bundle:
         if isinstance(manifest.get("duration_ms"), int):
             return int(manifest["duration_ms"])
         try:
-            return _ms(mutagen.mp3.MP3(self.folder / "episode.mp3").info.length)
+            info = mutagen.mp3.MP3(self.folder / "episode.mp3").info
+            return _ms(info.length) if info else None
         except (OSError, mutagen.MutagenError):
             return None
 
@@ -202,6 +202,9 @@ def check_mp3(b: Bundle) -> Iterator[Violation]:
         info = mutagen.mp3.MP3(path).info
     except mutagen.MutagenError as err:
         yield Violation("episode.mp3", "", f"is not an MP3 file: {err}")
+        return
+    if info is None:
+        yield Violation("episode.mp3", "", "has no MP3 stream information")
         return
     if info.channels != 1:
         yield Violation("episode.mp3", "", f"has {info.channels} channels (must be mono)")

@@ -200,8 +200,8 @@ def _initials(name: str) -> str:
 def find_guest(title: str, text: str, lines: list[_Line], roles: dict[str, str]) -> str:
     """The main guest's full name, when the text says it: an alias, initials or the title."""
     for line in lines:
-        named = line.kind == "speaker" and line.alias and roles.get(line.name) != "host"
-        if named and (RGX_NAME.fullmatch(line.alias) or not line.alias.isascii()):
+        is_guest = line.kind == "speaker" and bool(line.alias) and roles.get(line.name) != "host"
+        if is_guest and (RGX_NAME.fullmatch(line.alias) or not line.alias.isascii()):
             return line.alias
     names: dict[str, int] = {}
     for name in RGX_NAME.findall(text):
@@ -216,8 +216,8 @@ def find_guest(title: str, text: str, lines: list[_Line], roles: dict[str, str])
     for name in ranked:
         if name in title or (set(name.replace("·", " ").split()) & title_words and names[name] > 1):
             return name
-    named = [n for n, r in roles.items() if r != "host" and n.lower() not in GUEST_WORDS]
-    return named[0] if len(named) == 1 else ""
+    others = [n for n, r in roles.items() if r != "host" and n.lower() not in GUEST_WORDS]
+    return others[0] if len(others) == 1 else ""
 
 
 def _bold_label(text: str) -> tuple[str, str] | None:

@@ -8,6 +8,7 @@ narratable string.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from episodekit.ingest.inline import EDGE_PUNCT, clean_inline
 from episodekit.ingest.lines import (
@@ -274,7 +275,7 @@ def _build(
         elif line.kind == "quote":
             quote.append(line.text)
         elif line.kind == "speaker":
-            role = "host" if roles.get(line.name) == "host" else "guest"
+            role: Literal["host", "guest"] = "host" if roles.get(line.name) == "host" else "guest"
             last_turn = Turn(
                 text=clean_inline(line.text, links), speaker=clean_inline(line.name, []), role=role
             )

@@ -271,7 +271,7 @@ def parse_script(text: str, path: Path) -> Script:
         chapters=chapters,
         source=values.get("source", ""),
         voice=voice,
-        script=script,  # type: ignore[arg-type]  # checked against _SCRIPTS above
+        script=script,
         summary=values.get("summary", ""),
         links=tuple(links),
     )

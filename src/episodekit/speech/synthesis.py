@@ -220,9 +220,17 @@ async def _run(
             raise
         if synthesis is None:
             return
-        wav = await asyncio.to_thread(
-            cache.put, plan.key, synthesis, engine=engine.id, voice=plan.voice
+        # The cache write runs in a thread, which a cancel (Ctrl-C) would abandon half-way: the
+        # build would return while the entry is still being written, and a finished segment could
+        # be lost. So a cancel waits for the write of a segment the engine has already spoken.
+        write = asyncio.ensure_future(
+            asyncio.to_thread(cache.put, plan.key, synthesis, engine=engine.id, voice=plan.voice)
         )
+        try:
+            wav = await asyncio.shield(write)
+        except asyncio.CancelledError:
+            await write
+            raise
         done[plan.index] = to_segment(
             plan, wav, synthesis.duration_ms, synthesis.words, from_cache=False
         )

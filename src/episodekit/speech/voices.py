@@ -228,7 +228,7 @@ def validate_profiles(
         settings = profile.settings_for(engine_id)
         for problem in _prosody_problems(settings):
             raise VoiceError(profile.source or profile.name, problem)
-        problem = check_voice_name(engine_id, settings.voice, known_voices)
-        if problem:
-            raise VoiceError(profile.source or profile.name, problem)
+        unknown = check_voice_name(engine_id, settings.voice, known_voices)
+        if unknown:
+            raise VoiceError(profile.source or profile.name, unknown)
 

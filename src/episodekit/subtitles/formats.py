@@ -11,7 +11,7 @@ import srt
 
 from episodekit.chinese import convert
 from episodekit.model import Cue
-from episodekit.text import subtitle_time
+from episodekit.text import subtitle_time, vtt_escape
 
 # ---------------------------------------------------------------- conversion and writers
 
@@ -36,15 +36,6 @@ def to_srt(cues: Sequence[Cue]) -> str:
     ]
     return str(srt.compose(subs, reindex=True, start_index=1))
 
-
-
-def vtt_escape(text: str) -> str:
-    # Escaping < and > also keeps "-->" out of the cue text, which WebVTT forbids.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def vtt_unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def to_vtt(cues: Sequence[Cue]) -> str:
