@@ -326,7 +326,7 @@ def scale(plan: Plan, tmp: Path, report: Report) -> None:
          "peak tree (sampled sum)"],
         rows,
         "Assembly = join + PCM loudness meter + limiter/encode with the decoded-MP3 verifier + "
-        "tags (`assemble.render_episode`), each size in its own process. The floor is ffmpeg "
+        "tags (`audio.render_episode`), each size in its own process. The floor is ffmpeg "
         "alone encoding the same samples (from a raw file) in the same process right after. "
         "A run count of 1 is marked: the long sizes run fewer times to fit the time budget.",
     )

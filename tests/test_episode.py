@@ -32,7 +32,18 @@ from tests import audit
 from tests.edge_server import EdgeTestServer
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = {p.stem: p for p in sorted((ROOT / "seeds").glob("*.txt"))}
+# Two seeds as they are, and for seed 004 (a 37 000-character transcript, 42 minutes of audio: the
+# benchmark builds it) a stand-in of a few minutes with the same shapes: a bilingual title,
+# plain-text headings over bullets, an `SA:` transcript with unlabelled host lines, the
+# newsletter's boilerplate and a source line, cut from the seed itself.
+SEEDS = {
+    p.stem: p
+    for p in (
+        ROOT / "seeds" / "000_c0def597f3ce7aed.txt",
+        ROOT / "seeds" / "003_2bac866a80e753f9.txt",
+        ROOT / "tests" / "data" / "acceptance" / "transcript_standin.txt",
+    )
+}
 SMALL = "000_c0def597f3ce7aed"
 CLOSED_URL = "ws://127.0.0.1:9/edge/v1?TrustedClientToken=test"
 BUNDLE_FILES = (
@@ -86,7 +97,7 @@ def manifest(bundle: Path) -> dict:
 
 
 def complete_entries(cache: Path) -> set[str]:
-    """Keys of the cache entries a later build would trust (see episodekit/cache.py: the WAV and
+    """Keys of the cache entries a later build would trust (see episodekit/speech/cache.py: the WAV and
     its JSON both present, the JSON naming the key and the WAV's byte count)."""
     keys: set[str] = set()
     if not cache.exists():

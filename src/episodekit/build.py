@@ -16,9 +16,24 @@ from typing import Literal
 from episodekit import audio, bundle, narrate, speech, subtitles
 from episodekit.files import write_text_atomic
 from episodekit.ingest import parse_text, read_text
-from episodekit.model import BuildStats, Music, Pauses, Script, Tags
+from episodekit.model import (
+    AudioReport,
+    BuildStats,
+    ChapterMark,
+    Music,
+    Pauses,
+    Placement,
+    Script,
+    Tags,
+)
 from episodekit.resources import find_dir
-from episodekit.speech import SegmentCache, load_profiles, resolve_cache_dir
+from episodekit.speech import (
+    SegmentCache,
+    SpeechResult,
+    VoiceProfile,
+    load_profiles,
+    resolve_cache_dir,
+)
 
 # Beside script.md, the hash of the script episodekit last generated there. A script.md whose
 # hash differs was edited by its user: a later build keeps it rather than regenerating it.
@@ -119,6 +134,70 @@ def resolve_script(
     return script, write_generated_script(script_path, script), script_path
 
 
+@dataclass(frozen=True)
+class _Timeline:
+    """Where everything sits in the finished episode (music, segments, chapters)."""
+
+    tracks: audio.MusicTracks | None
+    placements: tuple[Placement, ...]
+    total_ms: int
+    marks: list[ChapterMark]
+
+
+def _speak(
+    script: Script, script_source: Path, options: BuildOptions, note: Report
+) -> tuple[dict[str, VoiceProfile], SpeechResult]:
+    profiles = load_profiles(find_dir("voices", options.voices))
+    cache = SegmentCache(resolve_cache_dir(options.cache_dir), enabled=options.use_cache)
+    spoken = speech.synthesize(
+        script,
+        profiles=profiles,
+        engine=options.engine,
+        cache=cache,
+        jobs=options.jobs,
+        on_warning=note,
+        script_source=str(script_source),
+    )
+    return profiles, spoken
+
+
+def _lay_out(
+    script: Script, spoken: SpeechResult, options: BuildOptions, folder: Path
+) -> _Timeline:
+    tracks = audio.load_music(options.music, folder) if options.music else None
+    offset_ms = tracks.intro_ms if tracks else 0
+    placements = audio.plan_timeline(spoken.segments, options.pauses, offset_ms=offset_ms)
+    total_ms = audio.episode_length_ms(
+        placements, options.pauses, outro_ms=tracks.outro_ms if tracks else 0, offset_ms=offset_ms
+    )
+    # One set of chapters for everything (ID3, chapters.txt, manifest): YouTube's rules, where
+    # they can be met, merge a chapter shorter than 10 s into its neighbour.
+    all_marks = audio.chapter_marks(placements, [c.title for c in script.chapters], total_ms)
+    return _Timeline(tracks, placements, total_ms, bundle.youtube_chapters(all_marks) or all_marks)
+
+
+def _render(
+    script: Script, timeline: _Timeline, options: BuildOptions, folder: Path
+) -> AudioReport:
+    tags = Tags(
+        title=script.title,
+        artist="最佳拍檔" if script.script == "hant" else "最佳拍档",
+        album="最佳拍檔" if script.script == "hant" else "最佳拍档",
+        date=time.strftime("%Y-%m-%d"),
+        comment=script.summary or script.title,
+    )
+    return audio.render_episode(
+        timeline.placements,
+        folder / "episode.mp3",
+        total_ms=timeline.total_ms,
+        loudness=options.loudness_lufs,
+        music=timeline.tracks,
+        tags=tags,
+        chapters=timeline.marks,
+        work_dir=folder,
+    )
+
+
 def build(
     input_path: Path, options: BuildOptions, *, out_root: Path | None = None,
     report: Report = lambda line: None,
@@ -140,52 +219,18 @@ def build(
     timings["script"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    profiles = load_profiles(find_dir("voices", options.voices))
-    cache = SegmentCache(resolve_cache_dir(options.cache_dir), enabled=options.use_cache)
-    spoken = speech.synthesize(
-        script,
-        profiles=profiles,
-        engine=options.engine,
-        cache=cache,
-        jobs=options.jobs,
-        on_warning=note,
-        script_source=str(script_source),
-    )
+    profiles, spoken = _speak(script, script_source, options, note)
     timings["synthesis"] = time.perf_counter() - tick
 
-    tracks = audio.load_music(options.music, folder) if options.music else None
-    offset_ms = tracks.intro_ms if tracks else 0
-    placements = audio.plan_timeline(spoken.segments, options.pauses, offset_ms=offset_ms)
-    total_ms = audio.episode_length_ms(
-        placements, options.pauses, outro_ms=tracks.outro_ms if tracks else 0, offset_ms=offset_ms
-    )
-    # One set of chapters for everything (ID3, chapters.txt, manifest): YouTube's rules, where
-    # they can be met, merge a chapter shorter than 10 s into its neighbour.
-    all_marks = audio.chapter_marks(placements, [c.title for c in script.chapters], total_ms)
-    marks = bundle.youtube_chapters(all_marks) or all_marks
-
+    timeline = _lay_out(script, spoken, options, folder)
     tick = time.perf_counter()
-    cues = subtitles.make_cues(placements, audio_end_ms=total_ms, max_lines=options.subtitle_lines)
+    cues = subtitles.make_cues(
+        timeline.placements, audio_end_ms=timeline.total_ms, max_lines=options.subtitle_lines
+    )
     cues = subtitles.convert_cues(cues, options.subtitle_script)
     timings["subtitles"] = time.perf_counter() - tick
 
-    tags = Tags(
-        title=script.title,
-        artist="最佳拍檔" if script.script == "hant" else "最佳拍档",
-        album="最佳拍檔" if script.script == "hant" else "最佳拍档",
-        date=time.strftime("%Y-%m-%d"),
-        comment=script.summary or script.title,
-    )
-    report_audio = audio.render_episode(
-        placements,
-        folder / "episode.mp3",
-        total_ms=total_ms,
-        loudness=options.loudness_lufs,
-        music=tracks,
-        tags=tags,
-        chapters=marks,
-        work_dir=folder,
-    )
+    report_audio = _render(script, timeline, options, folder)
     timings.update(report_audio.seconds_by_step)
 
     stats = BuildStats(
@@ -199,8 +244,8 @@ def build(
         folder,
         script=script,
         script_text=script_text,
-        placements=placements,
-        chapters=marks,
+        placements=timeline.placements,
+        chapters=timeline.marks,
         srt=subtitles.to_srt(cues),
         vtt=subtitles.to_vtt(cues),
         audio_report=report_audio,
@@ -213,7 +258,7 @@ def build(
         folder=folder,
         files=files,
         duration_ms=report_audio.duration_ms,
-        chapters=len(marks),
+        chapters=len(timeline.marks),
         cues=len(cues),
         integrated_lufs=report_audio.integrated_lufs,
         true_peak_dbtp=report_audio.true_peak_dbtp,

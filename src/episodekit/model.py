@@ -1,7 +1,7 @@
 """The small plain data model passed between the stages.
 
 summary text --ingest--> Document --narrate--> Script --speech--> Segment[]
-Segment[] --assemble--> Placement[] + episode.mp3 --subtitles--> Cue[] --bundle--> files
+Segment[] --audio--> Placement[] + episode.mp3 --subtitles--> Cue[] --bundle--> files
 
 Every type is a frozen dataclass. Times are integer milliseconds everywhere; engines convert
 their own units (edge-tts's 100 ns ticks, eSpeak's sample counts) once, at the edge.

@@ -42,6 +42,16 @@ def is_spoken(char: str) -> bool:
     return category[0] in "LNM" or category == "Sc"
 
 
+def spoken_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """`text[start:end]` narrowed to its first and last spoken characters (empty: start == end):
+    an engine's word covers what was read aloud, never the punctuation around it."""
+    while start < end and not is_spoken(text[start]):
+        start += 1
+    while end > start and not is_spoken(text[end - 1]):
+        end -= 1
+    return start, end
+
+
 def is_content(char: str) -> bool:
     """A letter, digit or symbol: what subtitles must show exactly as the script has it."""
     return unicodedata.category(char)[0] in "LNMS"

@@ -143,7 +143,7 @@ def test_lists_mandarin_voices_and_registers_as_offline() -> None:
     asyncio.run(engine.probe())
 
 
-# ---------------------------------------------------------------- audio_io
+# ---------------------------------------------------------------- media (shared audio helpers)
 
 
 def test_resample_keeps_a_tone_and_its_timing() -> None:

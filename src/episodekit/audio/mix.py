@@ -69,18 +69,7 @@ def render_episode(
     tmp = out_mp3.parent / f".episodekit-{secrets.token_hex(6)}.mp3.part"
     try:
         clock = time.perf_counter()
-        meter = ffmpeg.PcmMeter()
-        try:
-            with raw.open("wb") as handle:
-
-                def write(data: bytes) -> None:
-                    handle.write(data)
-                    meter.write(data)
-
-                join_pcm(placements, total_ms, write, music=music)
-            measured = meter.result().integrated_lufs
-        finally:
-            meter.kill()
+        measured = _join_and_measure(placements, total_ms, raw, music)
         steps["join_and_measure"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
@@ -95,24 +84,9 @@ def render_episode(
         steps["limiter_fit"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        attempts = 0
-        while True:
-            attempts += 1
-            result = ffmpeg.encode_mp3(
-                raw, tmp, gain_db=gain, ceiling_dbfs=true_peak - margin, verify=verify
-            )
-            if result is None or result.true_peak_dbtp is None:
-                integrated, peak = expected, true_peak - margin
-                break
-            integrated, peak = result.integrated_lufs, result.true_peak_dbtp
-            off = abs(integrated - loudness) > 0.5 and integrated > SILENCE_LUFS
-            over = peak > true_peak
-            if attempts == 3 or not (off or over):
-                break
-            if off:
-                gain += loudness - integrated
-            if over:
-                margin += peak - true_peak + 0.3
+        integrated, peak, attempts = _encode_on_target(
+            raw, tmp, gain, margin, expected, loudness, true_peak, verify
+        )
         steps["encode_and_verify"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
@@ -133,6 +107,49 @@ def render_episode(
         attempts=attempts,
         seconds_by_step=steps,
     )
+
+
+def _join_and_measure(
+    placements: Sequence[Placement], total_ms: int, raw: Path, music: MusicTracks | None
+) -> float:
+    """Write the joined PCM to `raw` while the meter hears it; its integrated loudness."""
+    meter = ffmpeg.PcmMeter()
+    try:
+        with raw.open("wb") as handle:
+
+            def write(data: bytes) -> None:
+                handle.write(data)
+                meter.write(data)
+
+            join_pcm(placements, total_ms, write, music=music)
+        return meter.result().integrated_lufs
+    finally:
+        meter.kill()
+
+
+def _encode_on_target(
+    raw: Path, tmp: Path, gain: float, margin: float, expected: float,
+    loudness: float, true_peak: float, verify: bool,
+) -> tuple[float, float, int]:
+    """Encode `raw` to `tmp`; measured (integrated, true peak, attempts), re-encoding at most
+    twice with a corrected gain or ceiling when the decoded MP3 misses its targets."""
+    attempts = 0
+    while True:
+        attempts += 1
+        result = ffmpeg.encode_mp3(
+            raw, tmp, gain_db=gain, ceiling_dbfs=true_peak - margin, verify=verify
+        )
+        if result is None or result.true_peak_dbtp is None:
+            return expected, true_peak - margin, attempts
+        integrated, peak = result.integrated_lufs, result.true_peak_dbtp
+        off = abs(integrated - loudness) > 0.5 and integrated > SILENCE_LUFS
+        over = peak > true_peak
+        if attempts == 3 or not (off or over):
+            return integrated, peak, attempts
+        if off:
+            gain += loudness - integrated
+        if over:
+            margin += peak - true_peak + 0.3
 
 
 def _gain_through_limiter(

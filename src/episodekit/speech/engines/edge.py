@@ -29,7 +29,7 @@ from episodekit.speech.engines import (
     Synthesis,
     TransientEngineError,
 )
-from episodekit.text import is_spoken
+from episodekit.text import is_spoken, spoken_span
 
 URL_ENV = "EPISODEKIT_EDGE_URL"
 DEFAULT_URL = edge_tts.constants.WSS_URL
@@ -104,10 +104,7 @@ def map_words(text: str, boundaries: list[tuple[int, int, str]]) -> tuple[Word, 
                 start += 1
             end = min(len(text), start + len(word))
             cursor = bisect.bisect_left(origin, end, 0, len(folded))
-        while start < end and not is_spoken(text[start]):
-            start += 1
-        while end > start and not is_spoken(text[end - 1]):
-            end -= 1
+        start, end = spoken_span(text, start, end)
         if start == end:
             continue
         start_ms = round(offset / TICKS_PER_MS)

@@ -25,7 +25,7 @@ from episodekit.speech.engines import (
     PermanentEngineError,
     Synthesis,
 )
-from episodekit.text import is_spoken
+from episodekit.text import spoken_span
 
 # eSpeak's Mandarin at its default 175 wpm runs ~3.8 CJK characters/s, slow and drawn out;
 # 230 gives ~5.2/s (measured), clear and well under the 9 characters/s subtitle limit.
@@ -302,11 +302,7 @@ def _words(text: str, run: _Run, samples: np.ndarray, duration_ms: int) -> tuple
         next_index = starts[i + 1][0] if i + 1 < len(starts) else len(text)
         next_ms = starts[i + 1][1] if i + 1 < len(starts) else duration_ms
         end_ms = min([next_ms, *(e for e in run.clause_ends if e > start_ms)])
-        text_start, text_end = index, next_index
-        while text_start < text_end and not is_spoken(text[text_start]):
-            text_start += 1
-        while text_end > text_start and not is_spoken(text[text_end - 1]):
-            text_end -= 1
+        text_start, text_end = spoken_span(text, index, next_index)
         if text_start == text_end:
             continue
         start_ms, end_ms = _trim(loud, start_ms, max(end_ms, start_ms))
