@@ -27,6 +27,7 @@ _HALF_TAPS = 16
 _KAISER_BETA = 8.0
 _CUTOFF = 0.92  # of the lower of the two Nyquist frequencies
 _CHUNK = 16_384  # output samples per vectorized block, to bound memory on long audio
+_QUIET = ("-hide_banner", "-loglevel", "error")
 
 
 @functools.cache
@@ -40,15 +41,19 @@ def ffmpeg_exe() -> str:
         raise AudioError(f"ffmpeg not found: {error}") from error
 
 
-def run_ffmpeg(args: list[str], data: bytes) -> bytes:
-    """Run ffmpeg with `data` on stdin and return its stdout; AudioError with its message if it
-    fails."""
-    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *args]
-    result = subprocess.run(command, input=data, capture_output=True, check=False)
+def run_ffmpeg(
+    args: list[str], *, data: bytes | None = None, cwd: Path | None = None,
+    failure: str = "ffmpeg failed",
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the bundled ffmpeg with `args` (`data` on stdin); AudioError "`failure`: <ffmpeg's
+    last complaint>" if it exits non-zero. The one place ffmpeg is run to completion."""
+    result = subprocess.run(
+        [ffmpeg_exe(), *args], input=data, cwd=cwd, capture_output=True, check=False
+    )
     if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise AudioError(f"ffmpeg failed: {message[-1] if message else result.returncode}")
-    return result.stdout
+        complaint = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise AudioError(f"{failure}: {complaint[-1] if complaint else result.returncode}")
+    return result
 
 
 def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
@@ -85,18 +90,20 @@ def read_wav(data: bytes) -> tuple[np.ndarray, int]:
 def decode_mp3(mp3: bytes, rate: int = 24_000) -> bytes:
     """Decode MP3 bytes to a mono 16-bit WAV file at `rate`."""
     pcm = run_ffmpeg(
-        ["-f", "mp3", "-i", "pipe:0", "-ac", "1", "-ar", str(rate), "-f", "s16le", "pipe:1"], mp3
-    )
+        [*_QUIET, "-f", "mp3", "-i", "pipe:0", "-ac", "1", "-ar", str(rate), "-f", "s16le",
+         "pipe:1"],
+        data=mp3,
+    ).stdout
     return wav_bytes(np.frombuffer(pcm, dtype="<i2"), rate)
 
 
 def encode_mp3(wav: bytes, rate: int = 24_000, bitrate: str = "48k") -> bytes:
     """Encode a WAV file to constant-bitrate mono MP3 (the Edge service's own format)."""
     return run_ffmpeg(
-        ["-f", "wav", "-i", "pipe:0", "-ac", "1", "-ar", str(rate), "-b:a", bitrate,
+        [*_QUIET, "-f", "wav", "-i", "pipe:0", "-ac", "1", "-ar", str(rate), "-b:a", bitrate,
          "-f", "mp3", "pipe:1"],
-        wav,
-    )
+        data=wav,
+    ).stdout
 
 
 @functools.cache
@@ -179,12 +186,9 @@ def decode_errors(path: Path) -> str:
 
 def measure_file(path: Path) -> Loudness:
     """Integrated loudness and true peak of any audio file ffmpeg can decode (BS.1770)."""
-    result = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-i", str(path),
+    result = run_ffmpeg(
+        ["-hide_banner", "-nostats", "-nostdin", "-i", str(path),
          "-af", "ebur128=framelog=quiet:peak=true", "-f", "null", "-"],
-        capture_output=True, check=False,
+        failure=f"{path}: ffmpeg could not decode it",
     )
-    stderr = result.stderr.decode("utf-8", "replace")
-    if result.returncode != 0:
-        raise AudioError(f"{path}: ffmpeg could not decode it: {stderr[-300:]!r}")
-    return parse_ebur128(stderr)
+    return parse_ebur128(result.stderr.decode("utf-8", "replace"))

@@ -23,7 +23,7 @@ from typing import IO
 import numpy as np
 
 from episodekit.errors import AudioError
-from episodekit.media import Loudness, ffmpeg_exe, parse_ebur128
+from episodekit.media import Loudness, ffmpeg_exe, parse_ebur128, run_ffmpeg
 from episodekit.model import SAMPLE_RATE
 
 PCM_ARGS = ("-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1")
@@ -85,16 +85,13 @@ def measure_limited(raw: Path, *, gain_db: float, ceiling_dbfs: float) -> float:
     ceiling), and by how much depends on the voice: measuring it here costs about a quarter
     of an MP3 encode, where finding it out from the encoded file costs a whole encode.
     """
-    result = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", *PCM_ARGS, "-i", str(raw),
+    result = run_ffmpeg(
+        ["-hide_banner", "-nostats", "-nostdin", *PCM_ARGS, "-i", str(raw),
          "-af", f"{limiter_chain(gain_db, ceiling_dbfs)},ebur128=framelog=quiet",
          "-f", "null", "-"],
-        capture_output=True, check=False,
+        failure=f"ffmpeg could not measure {raw.name}",
     )
-    stderr = result.stderr.decode("utf-8", "replace")
-    if result.returncode != 0:
-        raise AudioError(f"ffmpeg could not measure {raw.name}: {stderr[-300:]!r}")
-    return parse_ebur128(stderr).integrated_lufs
+    return parse_ebur128(result.stderr.decode("utf-8", "replace")).integrated_lufs
 
 
 def encode_mp3(
@@ -114,7 +111,7 @@ def encode_mp3(
               "-id3v2_version", "0"]
     cwd = out_tmp.parent
     if not verify:
-        _run([*encode, "-f", "mp3", out_tmp.name], cwd=cwd)
+        run_ffmpeg([*encode[1:], "-f", "mp3", out_tmp.name], cwd=cwd)
         return None
     encode += ["-f", "tee", f"[f=mp3]{out_tmp.name}|[f=mp3]pipe:1"]
     measure = [ffmpeg_exe(), "-hide_banner", "-nostats", "-f", "mp3", "-i", "pipe:0",
@@ -141,23 +138,14 @@ def decode_to_f32(source: Path, target: Path) -> int:
     """
     if not source.is_file():
         raise AudioError(f"{source}: music file not found")
-    result = subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-nostdin", "-y", "-i", str(source), "-vn",
+    run_ffmpeg(
+        ["-v", "error", "-nostdin", "-y", "-i", str(source), "-vn",
          "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", str(target)],
-        capture_output=True, check=False,
+        failure=f"{source}: cannot decode music file",
     )
-    if result.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
-        reason = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = reason[-1] if reason else "no audio in it"
-        raise AudioError(f"{source}: cannot decode music file: {detail}")
+    if not target.is_file() or target.stat().st_size == 0:
+        raise AudioError(f"{source}: cannot decode music file: no audio in it")
     return target.stat().st_size // np.dtype(np.float32).itemsize
-
-
-def _run(command: list[str], *, cwd: Path) -> None:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
-    if result.returncode != 0:
-        stderr = result.stderr.decode("utf-8", "replace")
-        raise AudioError(f"ffmpeg failed: {stderr[-300:]!r}")
 
 
 def _tail(log: IO[bytes]) -> str:
