@@ -1,4 +1,4 @@
-"""Where the templates (scripts/) and voice profiles (voices/) come from.
+"""Where the templates (scripts/), voice profiles (voices/) and show.toml come from.
 
 A folder of that name in the current directory wins; otherwise the defaults that ship inside the
 wheel; in a source checkout installed in editable mode, the project's own top-level folders.
@@ -21,6 +21,17 @@ def default_dir(kind: str) -> Path:
     if checkout.is_dir():
         return checkout
     raise FileNotFoundError(f"episodekit's default {kind}/ folder is missing from {_PACKAGE}")
+
+
+def default_file(name: str) -> Path:
+    """A shipped default file such as show.toml (in the wheel, or at the checkout's top)."""
+    packaged = _PACKAGE / "defaults" / name
+    if packaged.is_file():
+        return packaged
+    checkout = _PACKAGE.parent.parent / name
+    if checkout.is_file():
+        return checkout
+    raise FileNotFoundError(f"episodekit's default {name} is missing from {_PACKAGE}")
 
 
 def find_dir(kind: str, explicit: Path | None = None, cwd: Path | None = None) -> Path:

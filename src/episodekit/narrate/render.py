@@ -35,11 +35,13 @@ from episodekit.narrate.context import (
     SUMMARY_TEMPLATE,
     add_subject,
     clause,
+    clean,
     context,
     is_question,
     sentence,
 )
 from episodekit.narrate.scriptfile import parse_body
+from episodekit.show import Show, default_show
 
 # ---------------------------------------------------------------- rendering
 
@@ -60,7 +62,9 @@ class _ScriptLoader(jinja2.FileSystemLoader):
         return chinese.convert(source, self.script), filename, uptodate
 
 
-def environment(folder: Path, script: ChineseScript = "hant") -> SandboxedEnvironment:
+def environment(
+    folder: Path, script: ChineseScript = "hant", show: Show | None = None
+) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=_ScriptLoader(folder, script),
         undefined=jinja2.StrictUndefined,
@@ -72,7 +76,17 @@ def environment(folder: Path, script: ChineseScript = "hant") -> SandboxedEnviro
     env.filters.update(sentence=sentence, clause=clause)
     env.tests.update(question=is_question)
     env.globals.update(add_subject=add_subject)
+    # A global rather than context data, so that templates imported without context
+    # (`{% import "phrases.j2" as p %}`) see the show too.
+    env.globals["show"] = _template_show(show or default_show(), script)
     return env
+
+
+def _template_show(show: Show, script: ChineseScript) -> dict[str, str]:
+    """What templates see as `show`: its name and host in the episode's script (as the
+    templates' own text is), protected like any other data."""
+    written = show.in_script(script)
+    return {"name": clean(written.name), "host": clean(written.host)}
 
 
 def _template_frames(tb: TracebackType | None) -> Iterator[tuple[str, int]]:
@@ -83,9 +97,12 @@ def _template_frames(tb: TracebackType | None) -> Iterator[tuple[str, int]]:
         tb = tb.tb_next
 
 
-def render(folder: Path, name: str, data: dict[str, Any], script: ChineseScript = "hant") -> str:
+def render(
+    folder: Path, name: str, data: dict[str, Any], script: ChineseScript = "hant",
+    show: Show | None = None,
+) -> str:
     """Render template `name` from `folder`; any template fault becomes one TemplateError."""
-    env = environment(folder, script)
+    env = environment(folder, script, show)
     try:
         return env.get_template(name).render(data)
     except jinja2.TemplateSyntaxError as error:
@@ -103,18 +120,22 @@ def _restore(text: str) -> str:
     return "".join(_RESTORE.get(ch, ch) for ch in text)
 
 
-def narrate(doc: Document, templates: Path | None = None, *, voice: str = "narrator") -> Script:
-    """The narration script for `doc`, worded by the templates in `templates` (or the defaults)."""
+def narrate(
+    doc: Document, templates: Path | None = None, *, voice: str = "narrator",
+    show: Show | None = None,
+) -> Script:
+    """The narration script for `doc`, worded by the templates in `templates` (or the defaults)
+    for `show` (or the shipped default show)."""
     folder = resources.find_dir("scripts", templates)
     data = context(doc)
-    body = render(folder, EPISODE_TEMPLATE, data, doc.script)
+    body = render(folder, EPISODE_TEMPLATE, data, doc.script, show)
     episode = folder / EPISODE_TEMPLATE
     try:
         chapters = parse_body(body.split("\n"), episode, voice)
     except ScriptFormatError as error:
         reason = f"the rendered script is malformed (line {error.line}: {error.reason})"
         raise TemplateError(episode, None, reason) from error
-    summary = render(folder, SUMMARY_TEMPLATE, data, doc.script)
+    summary = render(folder, SUMMARY_TEMPLATE, data, doc.script, show)
     return Script(
         title=_restore(RGX_SPACES.sub(" ", doc.title).strip()),
         chapters=tuple(
