@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from episodekit import audio, bundle, narrate, speech, subtitles
+from episodekit.bundle.cover import ensure_artwork, write_cover
 from episodekit.files import write_text_atomic
 from episodekit.ingest import parse_text, read_text
 from episodekit.model import (
@@ -27,6 +28,7 @@ from episodekit.model import (
     Tags,
 )
 from episodekit.resources import find_dir
+from episodekit.show import Show, load_show
 from episodekit.speech import (
     SegmentCache,
     SpeechResult,
@@ -50,8 +52,9 @@ class BuildOptions:
     use_cache: bool = True
     templates: Path | None = None
     voices: Path | None = None
-    loudness_lufs: float = -16.0
-    subtitle_script: Literal["hans", "hant", "keep"] = "keep"
+    show: Path | None = None  # show.toml; None: ./show.toml, else the shipped default
+    loudness_lufs: float | None = None  # None: the show's [defaults] loudness
+    subtitle_script: Literal["hans", "hant", "keep"] | None = None  # None: the show's
     subtitle_lines: int = 1
     music: Music | None = None
     pauses: Pauses = field(default_factory=Pauses)
@@ -86,10 +89,19 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def generate_script(input_path: Path, templates: Path | None, text: str | None = None) -> Script:
+def generate_script(
+    input_path: Path, templates: Path | None, text: str | None = None, show: Show | None = None
+) -> Script:
     """Narrate a summary file (its already decoded `text`, if given) into a Script."""
     document = parse_text(read_text(input_path) if text is None else text, input_path)
-    return narrate.narrate(document, find_dir("scripts", templates))
+    show = show or load_show()
+    return narrate.narrate(document, find_dir("scripts", templates), voice=show.voice, show=show)
+
+
+def guest_of(input_path: Path) -> str:
+    """The main guest named by a summary ("" for a script, which does not say)."""
+    text = read_text(input_path)
+    return "" if narrate.is_script_text(text) else parse_text(text, input_path).guest
 
 
 def script_was_edited(script_path: Path) -> bool:
@@ -112,7 +124,7 @@ def write_generated_script(script_path: Path, script: Script) -> str:
 
 
 def resolve_script(
-    input_path: Path, folder: Path, options: BuildOptions, report: Report
+    input_path: Path, folder: Path, options: BuildOptions, report: Report, show: Show | None = None
 ) -> tuple[Script, str, Path]:
     """The script this build speaks, script.md's text, and the file it came from.
 
@@ -130,7 +142,7 @@ def resolve_script(
         )
         edited = read_text(script_path)
         return narrate.parse_script(edited, script_path), edited, script_path
-    script = generate_script(input_path, options.templates, text)
+    script = generate_script(input_path, options.templates, text, show)
     return script, write_generated_script(script_path, script), script_path
 
 
@@ -176,23 +188,36 @@ def _lay_out(
     return _Timeline(tracks, placements, total_ms, bundle.youtube_chapters(all_marks) or all_marks)
 
 
-def _render(
-    script: Script, timeline: _Timeline, options: BuildOptions, folder: Path
-) -> AudioReport:
-    tags = Tags(
+def episode_tags(script: Script, show: Show, artwork: Path) -> Tags:
+    """The MP3's ID3 tags: the episode's title and summary, the show's name and credits."""
+    written = show.in_script(script.script)
+    return Tags(
         title=script.title,
-        artist="最佳拍檔" if script.script == "hant" else "最佳拍档",
-        album="最佳拍檔" if script.script == "hant" else "最佳拍档",
+        artist=written.credited,
+        album=written.name,
         date=time.strftime("%Y-%m-%d"),
         comment=script.summary or script.title,
+        copyright=f"{time.strftime('%Y')} {written.copyright or written.name}",
+        url=script.source,
+        artwork=artwork,
     )
+
+
+def _render(
+    script: Script, timeline: _Timeline, options: BuildOptions, folder: Path, show: Show
+) -> AudioReport:
+    """The pictures (the show's artwork beside the bundles, the episode's cover.jpg), then the
+    MP3 with the artwork embedded."""
+    artwork = ensure_artwork(folder.parent, show)
+    write_cover(folder, script.title, show.in_script(script.script), script.script)
+    loudness = options.loudness_lufs if options.loudness_lufs is not None else show.loudness
     return audio.render_episode(
         timeline.placements,
         folder / "episode.mp3",
         total_ms=timeline.total_ms,
-        loudness=options.loudness_lufs,
+        loudness=loudness,
         music=timeline.tracks,
-        tags=tags,
+        tags=episode_tags(script, show, artwork),
         chapters=timeline.marks,
         work_dir=folder,
     )
@@ -213,9 +238,10 @@ def build(
 
     # The folder is made by the first file written into it: input that is refused leaves none.
     folder = output_folder(input_path, out_root)
+    show = load_show(options.show)
 
     tick = time.perf_counter()
-    script, script_text, script_source = resolve_script(input_path, folder, options, note)
+    script, script_text, script_source = resolve_script(input_path, folder, options, note, show)
     timings["script"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -227,10 +253,10 @@ def build(
     cues = subtitles.make_cues(
         timeline.placements, audio_end_ms=timeline.total_ms, max_lines=options.subtitle_lines
     )
-    cues = subtitles.convert_cues(cues, options.subtitle_script)
+    cues = subtitles.convert_cues(cues, options.subtitle_script or show.subtitles)
     timings["subtitles"] = time.perf_counter() - tick
 
-    report_audio = _render(script, timeline, options, folder)
+    report_audio = _render(script, timeline, options, folder, show)
     timings.update(report_audio.seconds_by_step)
 
     stats = BuildStats(
@@ -252,6 +278,8 @@ def build(
         stats=stats,
         engine=spoken.engine_id,
         voices={name: p.settings_for(spoken.engine_id) for name, p in profiles.items()},
+        show=show.in_script(script.script),
+        guest=guest_of(input_path),
     )
     files["episode.mp3"] = folder / "episode.mp3"
     return BuildResult(

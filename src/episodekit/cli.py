@@ -19,7 +19,7 @@ from episodekit.errors import EpisodeError, InputError
 
 app = typer.Typer(
     name="episode",
-    help="Turn a summary into a 最佳拍檔-style episode: script, audio, subtitles, bundle.",
+    help="Turn a summary into a narrated episode: script, audio, subtitles, bundle, feed.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -67,14 +67,18 @@ def script(
         Path | None, typer.Option(help="Template folder (default: ./scripts or the built-in).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite a script.md you have edited.")] = False,
+    show: Annotated[
+        Path | None, typer.Option(help="The show file (default: ./show.toml or the built-in).")
+    ] = None,
 ) -> None:
     """Write the narration script (default out/<stem>/script.md) for you to read and edit."""
     from episodekit import build, narrate
+    from episodekit.show import load_show
 
     target = output or build.output_folder(input) / "script.md"
     if target.resolve() == input.resolve():
         raise InputError(input, "the script would overwrite its own input; pass -o FILE")
-    script_obj = build.generate_script(input, templates)
+    script_obj = build.generate_script(input, templates, show=load_show(show))
     if build.script_was_edited(target) and not force:
         raise EpisodeError(
             f"{target}: you have edited this script; pass --force to overwrite it "
@@ -109,12 +113,17 @@ def build_command(
     ] = False,
     templates: Annotated[Path | None, typer.Option(help="Template folder.")] = None,
     voices: Annotated[Path | None, typer.Option(help="Voice profile folder.")] = None,
+    show: Annotated[
+        Path | None, typer.Option(help="The show file (default: ./show.toml or the built-in).")
+    ] = None,
     loudness: Annotated[
-        float, typer.Option(help="Integrated loudness target in LUFS (YouTube plays at -14).")
-    ] = -16.0,
+        float | None,
+        typer.Option(help="Loudness target in LUFS (default: the show's, -16; YouTube plays -14)."),
+    ] = None,
     subtitles: Annotated[
-        str, typer.Option(help="Subtitle characters: keep, hans (Simplified), hant (Traditional).")
-    ] = "keep",
+        str | None,
+        typer.Option(help="Subtitle characters: keep, hans, hant (default: the show's, keep)."),
+    ] = None,
     lines: Annotated[int, typer.Option(help="Lines per subtitle cue: 1 or 2.")] = 1,
     pauses: Annotated[
         str,
@@ -135,7 +144,7 @@ def build_command(
     if engine not in ("auto", *ENGINES):
         *others, last = ("auto", *ENGINES)
         raise EpisodeError(f"--engine {engine!r}: choose {', '.join(others)} or {last}")
-    if subtitles not in ("keep", "hans", "hant"):
+    if subtitles not in (None, "keep", "hans", "hant"):
         raise EpisodeError(f"--subtitles {subtitles!r}: choose keep, hans or hant")
     if lines not in (1, 2):
         raise EpisodeError(f"--lines {lines}: a cue has 1 or 2 lines")
@@ -152,6 +161,7 @@ def build_command(
         use_cache=not no_cache,
         templates=templates,
         voices=voices,
+        show=show,
         loudness_lufs=loudness,
         subtitle_script=subtitles,  # type: ignore[arg-type]
         subtitle_lines=lines,
@@ -241,16 +251,39 @@ def voices_command(
 
 @app.command()
 def init(folder: Annotated[Path, typer.Argument(help="A folder for a new show.")]) -> None:
-    """Copy the default templates (scripts/) and voice profiles (voices/) into FOLDER."""
-    from episodekit.resources import default_dir
+    """Write a commented show.toml and copy the default templates (scripts/) and voice profiles
+    (voices/) into FOLDER: edit them, then run episode from FOLDER."""
+    from episodekit.resources import default_dir, default_file
+    from episodekit.show import SHOW_FILE
 
-    for kind in ("scripts", "voices"):
-        target = folder / kind
+    targets = [folder / "scripts", folder / "voices", folder / SHOW_FILE]
+    for target in targets:
         if target.exists():
-            raise EpisodeError(f"{target}: already exists; not overwriting your {kind}")
+            raise EpisodeError(f"{target}: already exists; not overwriting your {target.name}")
     for kind in ("scripts", "voices"):
         shutil.copytree(default_dir(kind), folder / kind)
         _say(f"created {folder / kind}/")
+    shutil.copyfile(default_file(SHOW_FILE), folder / SHOW_FILE)
+    _say(f"created {folder / SHOW_FILE} (your show's name, host and feed: edit it first)")
+
+
+@app.command()
+def feed(
+    out: Annotated[Path, typer.Argument(help="The folder holding the built bundles.")] = Path(
+        "out"
+    ),
+    show: Annotated[
+        Path | None, typer.Option(help="The show file (default: ./show.toml or the built-in).")
+    ] = None,
+) -> None:
+    """Write OUT/feed.xml, a podcast feed (RSS 2.0, Apple, Podcasting 2.0) of every bundle."""
+    from episodekit.bundle.feed import write_feed
+    from episodekit.show import load_show
+
+    if not out.is_dir():
+        raise InputError(out, "no such folder of bundles")
+    path, count = write_feed(out, load_show(show))
+    _say(f"wrote {path}: {count} episode(s)")
 
 
 def main(argv: list[str] | None = None) -> None:

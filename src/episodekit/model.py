@@ -258,4 +258,7 @@ class Tags:
     album: str = ""
     date: str = ""  # "2024-05-01" or "2024"
     comment: str = ""
-    language: str = "zho"  # ISO 639-2, for the COMM frame
+    language: str = "zho"  # ISO 639-2, for the COMM and TLAN frames
+    copyright: str = ""  # TCOP: "2026 name" (ID3 wants the year first)
+    url: str = ""  # WOAS: the page of the talk the episode retells
+    artwork: Path | None = None  # APIC front cover: a JPEG of at most 3000 px

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from episodekit import chinese, resources
 from episodekit.errors import EpisodeError
@@ -132,13 +132,19 @@ class Show:
     base_url: str = ""
     loudness: float = -16.0
     voice: str = "narrator"
-    subtitles: str = "keep"
+    subtitles: Literal["hans", "hant", "keep"] = "keep"
     cover: CoverStyle = field(default_factory=CoverStyle)
     video: VideoStyle = field(default_factory=VideoStyle)
     source: Path | None = None  # the show.toml it was read from
 
     def language_for(self, script: ChineseScript) -> str:
         return self.language or LANGUAGES[script]
+
+    @property
+    def script(self) -> ChineseScript:
+        """The show's own script, for what all its episodes share (the artwork): its language's,
+        else Traditional (the templates' own)."""
+        return "hans" if self.language == "zh-CN" else "hant"
 
     def in_script(self, script: ChineseScript) -> Show:
         """The show with its name and host written in `script`, as the templates are."""
@@ -240,7 +246,9 @@ def _check_values(path: Path, v: dict[str, Any]) -> None:
             "must be between -30 and -9 LUFS")
     for key, value in v.items():
         if key.endswith(("colour", "accent")):
-            require(key, bool(_COLOUR.match(value)), f"must be a colour like \"#ffffff\", not {value!r}")
+            require(
+                key, bool(_COLOUR.match(value)), f'must be a colour like "#ff8800", not {value!r}'
+            )
         if key in ("video.font_size", "video.outline", "video.margin", "cover.font_index",
                    "video.font_index"):
             require(key, 0 <= value <= 1000, "is out of range (0 to 1000)")
@@ -293,7 +301,7 @@ def parse_show(text: str, path: Path) -> Show:
         base_url=v.get("base_url", ""),
         loudness=v.get("defaults.loudness", Show.loudness),
         voice=v.get("defaults.voice", Show.voice),
-        subtitles=v.get("defaults.subtitles", Show.subtitles),
+        subtitles=cast(Literal["hans", "hant", "keep"], v.get("defaults.subtitles", "keep")),
         cover=cover,
         video=video,
         source=path,

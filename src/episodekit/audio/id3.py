@@ -2,8 +2,9 @@
 
 ffmpeg would write a `comment` as a TXXX frame, which players do not show, so the encoder writes
 no tags at all and this module writes them afterwards: TIT2, TPE1, TALB, TDRC, a real COMM frame,
-one CHAP frame per chapter and a top-level ordered CTOC (Apple Podcasts, Pocket Casts, Overcast
-read these). Saved as ID3v2.3, which every podcast player reads.
+TLAN, TCOP, the source page as WOAS, the show's artwork as the front cover (APIC), one CHAP frame
+per chapter and a top-level ordered CTOC (Apple Podcasts, Pocket Casts, Overcast read these).
+Saved as ID3v2.3, which every podcast player reads.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mutagen.id3 import (
+    APIC,
     CHAP,
     COMM,
     CTOC,
     ID3,
     TALB,
+    TCOP,
     TDRC,
     TIT2,
+    TLAN,
     TPE1,
+    WOAS,
     CTOCFlags,
     Encoding,
     ID3NoHeaderError,
@@ -31,6 +36,7 @@ from episodekit.model import ChapterMark, Tags
 TOC_ID = "toc"
 # "No byte offset given" in a CHAP frame (ID3v2 chapter spec): players then use the times.
 NO_OFFSET = 0xFFFFFFFF
+FRONT_COVER = 3  # APIC picture type
 
 
 def chapter_id(index: int) -> str:
@@ -49,6 +55,14 @@ def write_tags(path: Path, tags: Tags, chapters: Sequence[ChapterMark] = ()) -> 
         id3.add(TDRC(encoding=Encoding.UTF8, text=[tags.date]))
     if tags.comment:
         id3.add(COMM(encoding=Encoding.UTF8, lang=tags.language, desc="", text=[tags.comment]))
+    if tags.language:
+        id3.add(TLAN(encoding=Encoding.UTF8, text=[tags.language]))
+    if tags.copyright:
+        id3.add(TCOP(encoding=Encoding.UTF8, text=[tags.copyright]))
+    if tags.url:
+        id3.add(WOAS(url=tags.url))
+    if tags.artwork is not None:
+        id3.add(_cover(tags.artwork))
     ordered = sorted(chapters, key=lambda mark: mark.start_ms)
     for index, mark in enumerate(ordered):
         id3.add(
@@ -76,6 +90,23 @@ def write_tags(path: Path, tags: Tags, chapters: Sequence[ChapterMark] = ()) -> 
         raise AudioError(f"{path}: cannot write ID3 tags: {error}") from error
 
 
+def _cover(artwork: Path) -> APIC:
+    try:
+        data = artwork.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise AudioError(f"{artwork}: cannot read the artwork: {reason}") from error
+    return APIC(encoding=Encoding.UTF8, mime="image/jpeg", type=FRONT_COVER, desc="", data=data)
+
+
+def read_cover(path: Path) -> tuple[str, int, bytes] | None:
+    """The embedded front cover of the MP3 at `path`: (MIME type, picture type, bytes)."""
+    for frame in _load(path).getall("APIC"):
+        if frame.type == FRONT_COVER:
+            return str(frame.mime), int(frame.type), bytes(frame.data)
+    return None
+
+
 def _load(path: Path) -> ID3:
     try:
         return ID3(path)
@@ -91,6 +122,7 @@ def read_tags(path: Path) -> Tags:
         return str(frame.text[0]) if frame is not None and frame.text else ""
 
     comments = id3.getall("COMM")
+    sources = id3.getall("WOAS")
     return Tags(
         title=text("TIT2"),
         artist=text("TPE1"),
@@ -98,6 +130,8 @@ def read_tags(path: Path) -> Tags:
         date=text("TDRC"),
         comment=str(comments[0].text[0]) if comments and comments[0].text else "",
         language=comments[0].lang if comments else "zho",
+        copyright=text("TCOP"),
+        url=str(sources[0].url) if sources else "",
     )
 
 

@@ -1,5 +1,9 @@
-"""The upload bundle: script.md, chapters.txt, description.txt, manifest.json (and the subtitle
-files the caller hands over). episode.mp3 itself is written by the audio stage.
+"""The upload bundle: script.md, chapters.txt, description.txt, manifest.json, chapters.json
+(Podcasting 2.0 chapters), upload.json (the YouTube and Bilibili forms) and the subtitle files.
+episode.mp3 is written by the audio stage and cover.jpg by bundle.cover.
+
+The manifest keeps the episode's feed identity: a guid and a publication date made by the first
+build and carried over by every rebuild, so a podcast app never sees a rebuilt episode as new.
 
 The folder is computed by the caller from the input file's name; this module only writes into
 it, atomically, and refuses any path that would land outside it.
@@ -8,13 +12,20 @@ it, atomically, and refuses any path that would land outside it.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from episodekit.bundle.feed import podcast_chapters_json
+from episodekit.bundle.upload import upload_metadata
 from episodekit.bundle.youtube import description_text, format_chapters_txt, youtube_chapters
 from episodekit.files import write_text_atomic
 from episodekit.model import AudioReport, BuildStats, ChapterMark, Placement, Script, VoiceSettings
+from episodekit.show import Show, default_show
+
+MANIFEST = "manifest.json"
 
 # ---------------------------------------------------------------- manifest
 
@@ -80,6 +91,27 @@ def make_manifest(
     }
 
 
+def episode_identity(folder: Path, show: Show, now: datetime | None = None) -> dict[str, str]:
+    """The guid and first publication date of the episode in `folder`: the ones its manifest
+    already has, else new ones. The guid is a name-based UUID (the show's name and the folder),
+    so even a bundle rebuilt from nothing gets the guid it had."""
+    try:
+        old = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    old = old if isinstance(old, dict) else {}
+    guid, published = old.get("guid"), old.get("published")
+    if not isinstance(guid, str) or not guid:
+        name = f"episodekit:{show.name}/{folder.name}"
+        guid = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+    try:
+        datetime.fromisoformat(str(published))
+    except ValueError:
+        stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        published = stamp.replace(microsecond=0).isoformat()
+    return {"guid": guid, "published": str(published)}
+
+
 def manifest_json(manifest: Mapping[str, Any]) -> str:
     return json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
@@ -108,9 +140,13 @@ def write_bundle(
     voices: Mapping[str, VoiceSettings],
     srt: str | None = None,
     vtt: str | None = None,
+    show: Show | None = None,
+    guest: str = "",
 ) -> dict[str, Path]:
     """Write the bundle's text files into `folder`, each atomically; return them by name
-    (with episode.mp3 when render_episode already put it there)."""
+    (with episode.mp3 and cover.jpg when they are already there)."""
+    show = show or default_show()
+    identity = episode_identity(folder, show)
     folder.mkdir(parents=True, exist_ok=True)
     # YouTube form or nothing: a list YouTube would refuse (fewer than 3 chapters of 10 s) is
     # no use pasted into the upload form, and the ID3 chapters and manifest keep them all.
@@ -119,11 +155,20 @@ def write_bundle(
         script=script, placements=placements, chapters=chapters, audio_report=audio_report,
         stats=stats, engine=engine, voices=voices,
     )
+    language = show.language_for(script.script)
+    manifest.update(identity)
+    manifest.update(
+        script=script.script, language=language, summary=script.summary,
+        show={"name": show.name, "host": show.host},
+    )
+    upload = upload_metadata(script, chapters, show, language, guest)
     contents = {
         "script.md": script_text,
         "chapters.txt": format_chapters_txt(chapter_lines),
         "description.txt": description_text(script, chapters),
         "manifest.json": manifest_json(manifest),
+        "chapters.json": podcast_chapters_json(chapters),
+        "upload.json": json.dumps(upload, ensure_ascii=False, indent=2) + "\n",
     }
     if srt is not None:
         contents["episode.srt"] = srt
@@ -134,7 +179,7 @@ def write_bundle(
         path = _target(folder, name)
         write_text_atomic(path, text)
         written[name] = path
-    mp3 = _target(folder, "episode.mp3")
-    if mp3.is_file():
-        written["episode.mp3"] = mp3
+    for name in ("episode.mp3", "cover.jpg"):
+        if _target(folder, name).is_file():
+            written[name] = _target(folder, name)
     return dict(sorted(written.items()))
