@@ -199,18 +199,25 @@ def _parse_pauses(text: str) -> tuple[int, int, int]:
 
 @app.command()
 def check(
-    folder: Annotated[Path, typer.Argument(help="A bundle folder, e.g. out/<stem>/.")],
+    folder: Annotated[
+        Path, typer.Argument(help="A bundle folder (out/<stem>/), or out/ to check feed.xml.")
+    ],
     loudness: Annotated[
         float | None, typer.Option(help="Loudness target (default: the manifest's, else -16).")
     ] = None,
 ) -> None:
-    """Check a bundle against the published rules; exit 1 on any violation."""
+    """Check a bundle, or the feed in a folder of bundles, against the published rules; exit 1
+    on any violation."""
     from episodekit.check import check_bundle
+    from episodekit.check.feed import check_feed
 
     if not folder.is_dir():
         raise InputError(folder, "no such bundle folder")
     kwargs = {} if loudness is None else {"target_lufs": loudness}
-    violations = check_bundle(folder, **kwargs)
+    if (folder / "feed.xml").is_file() and not (folder / "manifest.json").is_file():
+        violations = check_feed(folder)
+    else:
+        violations = check_bundle(folder, **kwargs)
     for violation in violations:
         _say(str(violation))
     if violations:

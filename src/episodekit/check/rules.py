@@ -24,6 +24,13 @@ from episodekit.check.files import (
     check_mp3,
     vtt_blocks,
 )
+from episodekit.check.publish import (
+    check_artwork,
+    check_cover,
+    check_identity,
+    check_podcast_chapters,
+    check_upload,
+)
 from episodekit.model import Cue
 from episodekit.text import content_letters, display_width, subtitle_time
 
@@ -35,6 +42,9 @@ FILES = (
     "chapters.txt",
     "description.txt",
     "manifest.json",
+    "cover.jpg",
+    "chapters.json",
+    "upload.json",
 )
 MAX_LINES = 2
 MIN_CUE_MS, MAX_CUE_MS, MAX_CPS = 833, 7000, 9.0
@@ -201,6 +211,11 @@ RULES: tuple[tuple[str, str, Rule], ...] = (
     ("mp3", "episode.mp3", check_mp3),
     ("chapters", "chapters.txt", check_chapters),
     ("description", "description.txt", check_description),
+    ("feed-identity", "manifest.json", check_identity),
+    ("cover", "cover.jpg", check_cover),
+    ("artwork", "episode.mp3", check_artwork),
+    ("podcast-chapters", "chapters.json", check_podcast_chapters),
+    ("upload", "upload.json", check_upload),
 )
 
 
