@@ -208,8 +208,9 @@ def test_write_bundle_writes_every_file_inside_the_folder(tmp_path: Path) -> Non
     (folder).mkdir(parents=True)
     (folder / "episode.mp3").write_bytes(b"ID3")
     written = bundle(folder)
-    assert sorted(written) == ["chapters.txt", "description.txt", "episode.mp3", "episode.srt",
-                               "episode.vtt", "manifest.json", "script.md"]
+    assert sorted(written) == ["chapters.json", "chapters.txt", "description.txt", "episode.mp3",
+                               "episode.srt", "episode.vtt", "manifest.json", "script.md",
+                               "upload.json"]
     assert all(path.parent == folder.resolve() for path in written.values())
     assert written["script.md"].read_text(encoding="utf-8") == "---\ntitle: x\n---\n## 開場\n"
     # Two chapters are too few for YouTube: chapters.txt is empty (the manifest has them).

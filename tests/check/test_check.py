@@ -6,14 +6,19 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import imageio_ffmpeg
 import pytest
-from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, CTOCFlags
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, CTOCFlags
 
+from episodekit.bundle.cover import render_artwork, render_cover
+from episodekit.bundle.feed import podcast_chapters_json
+from episodekit.bundle.upload import upload_metadata
 from episodekit.check.rules import RULES, Violation, check_bundle
 from episodekit.media import measure_file
-from episodekit.model import Cue
+from episodekit.model import Chapter, ChapterMark, Cue, Paragraph, Script
+from episodekit.show import default_show
 from episodekit.subtitles.formats import to_srt, to_vtt
 
 CHAPTERS = [("開場", 0, 10_000), ("正題", 10_000, 20_000), ("結尾", 20_000, 31_000)]
@@ -43,7 +48,20 @@ def mp3s(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return made
 
 
-def tag(path: Path, chapters: list[tuple[str, int, int]], *, comment: bool = True) -> None:
+SHOW = default_show()
+MARKS = [ChapterMark(title, start, end) for title, start, end in CHAPTERS]
+COVER = render_cover("測試節目", SHOW, "hant")
+ARTWORK = render_artwork(SHOW, "hant")
+UPLOAD = upload_metadata(
+    Script("測試節目", (Chapter("開場", (Paragraph("今天聊聊OpenAI的GPT-4o？"),)),)),
+    MARKS, SHOW, "zh-TW",
+)
+
+
+def tag(
+    path: Path, chapters: list[tuple[str, int, int]], *, comment: bool = True,
+    artwork: bytes | None = ARTWORK,
+) -> None:
     tags = ID3()
     tags.add(TIT2(encoding=3, text="測試節目"))
     tags.add(TPE1(encoding=3, text="最佳拍檔"))
@@ -57,6 +75,8 @@ def tag(path: Path, chapters: list[tuple[str, int, int]], *, comment: bool = Tru
                       sub_frames=[TIT2(encoding=3, text=title)]))
     tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                   child_element_ids=ids, sub_frames=[]))
+    if artwork is not None:
+        tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="", data=artwork))
     tags.save(path)
 
 
@@ -73,12 +93,23 @@ class Spec:
     comment: bool = True
     srt_prefix: bytes = b""
     vtt_text: str | None = None
+    cover: bytes = COVER
+    artwork: bytes | None = ARTWORK
+    upload: dict[str, Any] = field(default_factory=lambda: json.loads(json.dumps(UPLOAD)))
+    podcast_chapters: str = podcast_chapters_json(MARKS)
+    identity: dict[str, str] = field(default_factory=lambda: {
+        "guid": "urn:uuid:5b0f5d4e-7d0b-5b8e-9d8e-2f3c1f6a7b8c",
+        "published": "2026-11-27T14:00:00+00:00",
+    })
 
 
 def make_bundle(folder: Path, mp3s: dict[str, Path], spec: Spec) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(mp3s[spec.mp3], folder / "episode.mp3")
-    tag(folder / "episode.mp3", CHAPTERS, comment=spec.comment)
+    tag(folder / "episode.mp3", CHAPTERS, comment=spec.comment, artwork=spec.artwork)
+    (folder / "cover.jpg").write_bytes(spec.cover)
+    (folder / "chapters.json").write_text(spec.podcast_chapters, encoding="utf-8")
+    (folder / "upload.json").write_text(json.dumps(spec.upload, ensure_ascii=False), "utf-8")
     (folder / "episode.srt").write_bytes(spec.srt_prefix + to_srt(spec.cues).encode())
     (folder / "episode.vtt").write_text(spec.vtt_text or to_vtt(spec.cues), encoding="utf-8")
     (folder / "script.md").write_text("---\ntitle: 測試節目\n---\n", encoding="utf-8")
@@ -95,6 +126,7 @@ def make_bundle(folder: Path, mp3s: dict[str, Path], spec: Spec) -> Path:
         ],
         "stats": {"synthesized": 3, "from_cache": 0, "wall_seconds": 1.0, "timings": {}},
         "loudness": {"target_lufs": -16.0, "integrated_lufs": -16.0, "true_peak_dbtp": -13.0},
+        **spec.identity,
     }
     text = json.dumps(manifest, ensure_ascii=False)
     (folder / "manifest.json").write_text(text, encoding="utf-8")
@@ -125,7 +157,8 @@ def test_violation_is_one_line() -> None:
 
 def test_rules_are_a_named_table() -> None:
     assert [name for name, _, _ in RULES] == [
-        "manifest", "srt", "vtt", "text-matches-script", "mp3", "chapters", "description"]
+        "manifest", "srt", "vtt", "text-matches-script", "mp3", "chapters", "description",
+        "feed-identity", "cover", "artwork", "podcast-chapters", "upload"]
 
 
 LONG_LINE = "一二三四五六七八九十一二三四五六七A"  # 17 CJK + one Latin letter: 17.5 wide
