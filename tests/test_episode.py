@@ -636,6 +636,171 @@ def test_edit_is_kept_and_only_it_is_spoken(rebuilt: dict[str, object]) -> None:
     assert third["stats"]["from_cache"] == len(third["segments"]) - 1, third["stats"]
 
 
+# ------------------------------------------------------------------------ D. the show and the feed
+
+OLD_NAMES = ("最佳拍檔", "最佳拍档", "大飛", "大飞")
+FEED_SHOW = """name = "最佳拍檔"
+host = "大飛"
+base_url = "https://example.com/podcast/"
+[owner]
+name = "大飛"
+email = "host@example.com"
+"""
+ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+PODCAST = "{https://podcastindex.org/namespace/1.0}"
+
+
+def _feed_files(out: Path, url: str) -> Path:
+    base = "https://example.com/podcast/"
+    assert url.startswith(base), url
+    return out / url[len(base):]
+
+
+@pytest.fixture(scope="module")
+def fed(offline_builds: dict[str, Built], offline_root: Path) -> dict[str, object]:
+    """The three seed bundles copied into their own out/ and a feed written over them; then
+    seed 000 rebuilt there (same cache) and the feed written again."""
+    import shutil
+
+    for built_seed in offline_builds.values():
+        assert built_seed.result.returncode == 0, describe(built_seed.result)
+    cache, work = offline_root / "cache", offline_root / "feed"
+    out = work / "out"
+    shutil.copytree(offline_root / "out", out)
+    show = work / "show.toml"
+    show.write_text(FEED_SHOW, encoding="utf-8")
+    first = episode(["feed", str(out), "--show", str(show)], cwd=work, cache=cache)
+    assert first.returncode == 0, describe(first)
+    before = (out / "feed.xml").read_bytes()
+    again = episode(["build", str(SEEDS[SMALL]), "--engine", "offline", "-o", str(out),
+                     "--show", str(show)], cwd=work, cache=cache)
+    assert again.returncode == 0, describe(again)
+    second = episode(["feed", str(out), "--show", str(show)], cwd=work, cache=cache)
+    assert second.returncode == 0, describe(second)
+    checked = episode(["check", str(out)], cwd=work, cache=cache)
+    return {"out": out, "before": before, "after": (out / "feed.xml").read_bytes(),
+            "check": checked}
+
+
+def test_feed_is_read_by_feedparser_without_bozo(fed: dict[str, object]) -> None:
+    import feedparser
+
+    for key in ("before", "after"):
+        parsed = feedparser.parse(fed[key])
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        assert len(parsed.entries) == len(SEEDS)
+
+
+def test_feed_has_every_apple_field(fed: dict[str, object]) -> None:
+    import xml.etree.ElementTree as ET
+
+    import feedparser
+
+    raw = fed["after"]
+    assert isinstance(raw, bytes)
+    parsed = feedparser.parse(raw)
+    channel = parsed.feed
+    assert channel.title == "最佳拍檔" and channel.language == "zh-TW"
+    assert 0 < len(channel.subtitle.encode("utf-8")) <= 4000
+    assert channel.image.href == "https://example.com/podcast/artwork.jpg"
+    assert channel.tags[0].term == "Technology"
+    assert channel.author_detail.name == "大飛"
+    assert channel.publisher_detail.email == "host@example.com"
+    root = ET.fromstring(raw).find("channel")
+    assert root is not None and root.findtext(f"{ITUNES}explicit") == "false"
+    for entry, item in zip(parsed.entries, root.findall("item"), strict=True):
+        assert entry.title and entry.summary and entry.id and entry.published_parsed
+        assert int(entry.itunes_duration) > 60
+        [enclosure] = entry.enclosures
+        assert enclosure.type == "audio/mpeg"
+        kinds = {t.get("type") for t in item.findall(f"{PODCAST}transcript")}
+        assert kinds == {"application/x-subrip", "text/vtt"}
+        chapters = item.find(f"{PODCAST}chapters")
+        assert chapters is not None and chapters.get("type") == "application/json+chapters"
+        for url in [t.get("url", "") for t in item.findall(f"{PODCAST}transcript")] + [
+            chapters.get("url", "")
+        ]:
+            assert _feed_files(fed["out"], url).is_file(), url  # type: ignore[arg-type]
+
+
+def test_feed_enclosure_lengths_are_the_files(fed: dict[str, object]) -> None:
+    import feedparser
+
+    out = fed["out"]
+    assert isinstance(out, Path)
+    for entry in feedparser.parse(fed["after"]).entries:
+        [enclosure] = entry.enclosures
+        assert int(enclosure.length) == _feed_files(out, enclosure.href).stat().st_size
+
+
+def test_guids_and_dates_survive_a_rebuild(fed: dict[str, object]) -> None:
+    import feedparser
+
+    before = {e.link if "link" in e else e.title: (e.id, e.published)
+              for e in feedparser.parse(fed["before"]).entries}
+    after = {e.link if "link" in e else e.title: (e.id, e.published)
+             for e in feedparser.parse(fed["after"]).entries}
+    assert before == after
+    assert len({guid for guid, _ in after.values()}) == len(SEEDS)
+
+
+def test_episode_check_passes_on_the_feed(fed: dict[str, object]) -> None:
+    checked = fed["check"]
+    assert isinstance(checked, subprocess.CompletedProcess)
+    assert checked.returncode == 0, describe(checked)
+
+
+def test_a_new_show_carries_its_name_and_host_everywhere(
+    offline_builds: dict[str, Built], offline_root: Path
+) -> None:
+    """episode init, edit the name and host, build a seed from the show folder, write the feed:
+    the script, the MP3's tags, the cover, the feed and upload.json all say the new ones."""
+    from PIL import Image
+
+    from episodekit.bundle.cover import render_cover
+    from episodekit.show import default_show, load_show
+
+    cache, show_dir = offline_root / "cache", offline_root / "myshow"
+    init = episode(["init", str(show_dir)], cwd=offline_root, cache=cache)
+    assert init.returncode == 0, describe(init)
+    show_file = show_dir / "show.toml"
+    text = show_file.read_text(encoding="utf-8")
+    for old, new in (('name = "最佳拍檔"', 'name = "矽谷夜話"'), ('host = "大飛"', 'host = "阿明"'),
+                     ('base_url = ""', 'base_url = "https://example.com/podcast/"'),
+                     ('email = ""', 'email = "amin@example.com"')):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    show_file.write_text(text, encoding="utf-8")
+    built_show = episode(["build", str(SEEDS[SMALL]), "--engine", "offline"], cwd=show_dir,
+                         cache=cache)
+    assert built_show.returncode == 0, describe(built_show)
+    fed_show = episode(["feed"], cwd=show_dir, cache=cache)
+    assert fed_show.returncode == 0, describe(fed_show)
+    bundle = show_dir / "out" / SMALL
+
+    script = (bundle / "script.md").read_text(encoding="utf-8")
+    assert "大家好，這裡是矽谷夜話，我是阿明。" in script
+    tags = ID3(bundle / "episode.mp3")
+    assert str(tags["TPE1"]) == "阿明" and str(tags["TALB"]) == "矽谷夜話"
+    feed = (show_dir / "out" / "feed.xml").read_text(encoding="utf-8")
+    assert "<title>矽谷夜話</title>" in feed and "<itunes:author>阿明</itunes:author>" in feed
+    upload = (bundle / "upload.json").read_text(encoding="utf-8")
+    assert "矽谷夜話" in upload and "阿明" in upload
+    texts = {"script.md": script, "feed.xml": feed, "upload.json": upload,
+             "description.txt": (bundle / "description.txt").read_text(encoding="utf-8"),
+             "ID3": " ".join(str(frame) for frame in tags.values())}
+    for name, content in texts.items():
+        for old in OLD_NAMES:
+            assert old not in content, f"{name} still says {old}"
+    # The cover is the one drawn for the new show, not for the default one.
+    title = manifest(bundle)["title"]
+    cover = (bundle / "cover.jpg").read_bytes()
+    assert cover == render_cover(title, load_show(show_file), "hant")
+    assert cover != render_cover(title, default_show(), "hant")
+    with Image.open(bundle / "cover.jpg") as picture:
+        assert picture.size == (1280, 720)
+
+
 # ---------------------------------------------------------------------------- report
 
 

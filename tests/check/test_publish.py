@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.check.test_check import UPLOAD, Spec, mp3s, problems  # noqa: F401  (mp3s: a fixture)
+from tests.check.test_check import UPLOAD, Spec, make_mp3, problems
+
+
+@pytest.fixture(scope="module")
+def mp3s(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    good = tmp_path_factory.mktemp("mp3") / "good.mp3"
+    make_mp3(good, 0.224)
+    return {"good": good}
 
 
 def jpeg(size: tuple[int, int], kind: str = "JPEG") -> bytes:

@@ -212,7 +212,9 @@ def test_editing_a_template_changes_the_next_script(tmp_path: Path) -> None:
     folder = _copy_templates(tmp_path)
     phrases = folder / "phrases.j2"
     phrases.write_text(
-        phrases.read_text(encoding="utf-8").replace('"，我是" ~ show.host ~ "。"', '"，我是小飛。"'),
+        phrases.read_text(encoding="utf-8").replace(
+            '"，我是" ~ show.host ~ "。"', '"，我是小飛。"'
+        ),
         encoding="utf-8",
     )
     intro = folder / "intro.j2"
