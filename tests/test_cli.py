@@ -58,6 +58,13 @@ def test_init_copies_defaults_and_refuses_to_overwrite(
         shipped = sorted(p.name for p in (ROOT / kind).iterdir())
         copied = sorted(p.name for p in (tmp_path / "show" / kind).iterdir())
         assert copied == shipped and copied
+    # show.toml: the shipped one, comments and all, and it loads.
+    written = tmp_path / "show" / "show.toml"
+    assert written.read_bytes() == (ROOT / "show.toml").read_bytes()
+    assert written.read_text(encoding="utf-8").count("\n# ") >= 5
+    from episodekit.show import load_show
+
+    assert load_show(written).source == written
     code, _, err = run(["init", str(tmp_path / "show")], capsys)
     assert code == 1
     assert "already exists; not overwriting your scripts" in err
@@ -214,3 +221,28 @@ def test_pauses_option_sets_the_silences_between_segments(
         "episode: --pauses '600,300,900': give three silences in ms, "
         "sentence <= paragraph <= chapter, like 250,600,1200\n"
     )
+
+
+def test_feed_without_a_base_url_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "show.toml").write_text('name = "A"\nhost = "B"\n', encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    code, _, err = run(["feed"], capsys)
+    assert code == 1
+    assert err == (
+        "episode: show.toml: base_url: is empty; the feed needs the address where out/ is "
+        "served\n"
+    )
+
+
+def test_a_bad_show_file_stops_the_build_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "show.toml").write_text('name = "A"\nhost = "B"\nexplicit = "no"\n', "utf-8")
+    code, out, err = run(["build", str(ROOT / "seeds" / "000_c0def597f3ce7aed.txt")], capsys)
+    assert code == 1
+    assert err == "episode: show.toml: explicit: must be true or false, not 'no'\n"
+    assert not (tmp_path / "out").exists()

@@ -1,3 +1,4 @@
-"""episodekit: a structured summary in, a finished 最佳拍檔-style episode out."""
+"""episodekit: a structured summary in, a finished narrated episode out (script, audio, subtitles,
+upload files and a podcast feed), for the show described in show.toml."""
 
 __version__ = "0.1.0"

@@ -84,7 +84,7 @@ class Document:
     source: str = ""  # the source link, for the description; never read aloud
     links: tuple[str, ...] = ()  # every other URL found, for the description
     guest: str = ""  # the main guest's name when known ("Sam Altman")
-    has_greeting: bool = False  # the summary brought its own "大家好，這裡是最佳拍檔…"
+    has_greeting: bool = False  # the summary brought its own "大家好，這裡是…" greeting
     has_signoff: bool = False  # the summary brought its own "…我們下期再見"
 
 

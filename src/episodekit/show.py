@@ -312,7 +312,8 @@ def find_show_file(explicit: Path | None = None, cwd: Path | None = None) -> Pat
     """The show.toml to use: an explicit one, else ./show.toml, else the shipped default."""
     if explicit is not None:
         return explicit
-    local = (cwd or Path.cwd()) / SHOW_FILE
+    # Relative when it is the current folder's, so that messages name it as the user does.
+    local = cwd / SHOW_FILE if cwd is not None else Path(SHOW_FILE)
     if local.is_file():
         return local
     return resources.default_file(SHOW_FILE)
