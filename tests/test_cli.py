@@ -242,7 +242,7 @@ def test_a_bad_show_file_stops_the_build_in_one_line(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "show.toml").write_text('name = "A"\nhost = "B"\nexplicit = "no"\n', "utf-8")
-    code, out, err = run(["build", str(ROOT / "seeds" / "000_c0def597f3ce7aed.txt")], capsys)
+    code, _, err = run(["build", str(ROOT / "seeds" / "000_c0def597f3ce7aed.txt")], capsys)
     assert code == 1
     assert err == "episode: show.toml: explicit: must be true or false, not 'no'\n"
     assert not (tmp_path / "out").exists()

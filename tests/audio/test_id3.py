@@ -9,7 +9,7 @@ import pytest
 from mutagen.id3 import ID3, CTOCFlags
 
 from episodekit.audio import ffmpeg
-from episodekit.audio.id3 import read_chapters, read_tags, read_toc, write_tags
+from episodekit.audio.id3 import read_chapters, read_cover, read_tags, read_toc, write_tags
 from episodekit.model import ChapterMark, Tags
 
 
@@ -70,3 +70,23 @@ def test_no_chapters_means_no_toc(mp3: Path) -> None:
     write_tags(mp3, TAGS)
     assert read_chapters(mp3) == []
     assert read_toc(mp3) == []
+
+
+def test_show_tags_and_artwork_read_back_with_mutagen(mp3: Path, tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    artwork = tmp_path / "artwork.jpg"
+    Image.new("RGB", (3000, 3000), "#14182a").save(artwork, "JPEG")
+    tags = Tags(title="標題", artist="阿明", album="矽谷夜話", copyright="2026 矽谷夜話",
+                url="https://example.com/talk", artwork=artwork)
+    write_tags(mp3, tags, MARKS)
+    assert read_tags(mp3) == Tags(title="標題", artist="阿明", album="矽谷夜話",
+                                  copyright="2026 矽谷夜話", url="https://example.com/talk")
+    [apic] = ID3(mp3).getall("APIC")
+    assert (apic.mime, apic.type) == ("image/jpeg", 3)  # JPEG, front cover
+    assert apic.data == artwork.read_bytes()
+    assert Image.open(io.BytesIO(apic.data)).size == (3000, 3000)
+    assert read_cover(mp3) == ("image/jpeg", 3, artwork.read_bytes())
+    assert [str(f) for f in ID3(mp3).getall("TLAN")] == ["zho"]
