@@ -11,14 +11,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from mutagen.id3 import ID3, ID3NoHeaderError
 from PIL import Image
 
-from episodekit.audio.id3 import read_cover
 from episodekit.check.files import Bundle, Violation
 
 COVER_SIZE = (1280, 720)
 MAX_COVER_BYTES = 2_000_000
 MAX_ARTWORK_SIDE = 3000
+FRONT_COVER = 3  # ID3 APIC picture type
 YOUTUBE_TITLE, YOUTUBE_DESCRIPTION_BYTES, YOUTUBE_TAGS_CHARS = 100, 5000, 500
 BILIBILI_TITLE, BILIBILI_DESCRIPTION, BILIBILI_TAGS, BILIBILI_TAG_CHARS = 80, 2000, 10, 20
 
@@ -50,11 +51,15 @@ def check_cover(b: Bundle) -> Iterator[Violation]:
 
 def check_artwork(b: Bundle) -> Iterator[Violation]:
     """The MP3's front cover (APIC): a square JPEG of at most 3000 px."""
-    cover = read_cover(b.folder / "episode.mp3")
+    try:
+        frames = ID3(b.folder / "episode.mp3").getall("APIC")
+    except ID3NoHeaderError:
+        frames = []  # the mp3 rule already says there is no tag
+    cover = next((frame for frame in frames if frame.type == FRONT_COVER), None)
     if cover is None:
         yield Violation("episode.mp3", "", "has no embedded front cover (APIC)")
         return
-    mime, _kind, data = cover
+    mime, data = str(cover.mime), bytes(cover.data)
     found = _image(data)
     if isinstance(found, str):
         yield Violation("episode.mp3", "APIC", found)
