@@ -116,8 +116,8 @@ def test_readme_build_in_a_fresh_folder_with_relative_paths(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "out" / seed.stem
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
-        "chapters.txt", "description.txt", "episode.mp3", "episode.srt", "episode.vtt",
-        "manifest.json", "script.md",
+        "chapters.json", "chapters.txt", "cover.jpg", "description.txt", "episode.mp3",
+        "episode.srt", "episode.vtt", "manifest.json", "script.md", "upload.json",
     ]
     assert f"built out/{seed.stem}/" in done.stdout
     # Nothing but the bundle was written in the working folder.
