@@ -246,3 +246,19 @@ def test_a_bad_show_file_stops_the_build_in_one_line(
     assert code == 1
     assert err == "episode: show.toml: explicit: must be true or false, not 'no'\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_feed_writes_and_warns_of_what_apple_would_refuse(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.bundle.test_feed import make_bundle
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "show.toml").write_text(
+        'name = "A"\nhost = "B"\nbase_url = "https://example.com/p/"\n', encoding="utf-8"
+    )
+    make_bundle(tmp_path / "out", "001_a", "第一集", "2026-11-01T10:00:00+00:00")
+    code, out, err = run(["feed"], capsys)
+    assert code == 0
+    assert out == "wrote out/feed.xml: 1 episode(s)\n"
+    assert err == "episode: feed.xml: channel: itunes:owner has no email (set [owner] email)\n"

@@ -77,6 +77,8 @@ background_colour = "#000000"
         ("[video]\nbackground_image = \"bg.png\"\n", "video.background_image: file 'bg.png'"),
         ("[cover]\nfont_index = true\n", "cover.font_index: must be a whole number"),
         ("video = 3\n", "video: must be a table"),
+        ("description = \"" + "長" * 1334 + "\"\n",
+         "description: is 4002 bytes; Apple Podcasts allows 4000"),
     ],
 )
 def test_each_mistake_is_one_line_naming_file_and_key(

@@ -285,12 +285,16 @@ def feed(
 ) -> None:
     """Write OUT/feed.xml, a podcast feed (RSS 2.0, Apple, Podcasting 2.0) of every bundle."""
     from episodekit.bundle.feed import write_feed
+    from episodekit.check.feed import check_feed
     from episodekit.show import load_show
 
     if not out.is_dir():
         raise InputError(out, "no such folder of bundles")
     path, count = write_feed(out, load_show(show))
     _say(f"wrote {path}: {count} episode(s)")
+    # What Apple would refuse is said now, not when the feed is submitted.
+    for violation in check_feed(out):
+        _warn(str(violation))
 
 
 def main(argv: list[str] | None = None) -> None:

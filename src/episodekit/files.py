@@ -10,6 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+# mkstemp makes files only their owner can read; the bundle, the artwork and the feed are meant
+# to be uploaded and served, so a written file gets the mode any new file would (0644 under the
+# usual umask). The umask is read once, at import, while nothing else runs.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
+
 
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[BinaryIO]:
@@ -21,6 +28,7 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     tmp = Path(tmp_name)
     try:
+        os.chmod(tmp, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()

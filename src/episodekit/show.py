@@ -27,6 +27,7 @@ else:  # pragma: no cover - Python 3.10
 SHOW_FILE = "show.toml"
 LANGUAGES: dict[ChineseScript, str] = {"hant": "zh-TW", "hans": "zh-CN"}
 SUBTITLE_SCRIPTS = ("keep", "hans", "hant")
+MAX_DESCRIPTION_BYTES = 4000  # Apple: the channel's description
 
 # Apple Podcasts' categories and their subcategories (podcasters.apple.com, "Apple Podcasts
 # categories"): a feed with any other text is refused by Apple, so a typo is caught here.
@@ -226,6 +227,9 @@ def _check_values(path: Path, v: dict[str, Any]) -> None:
             raise ShowError(path, key, reason)
 
     require("name", bool(v.get("name", "x").strip()), "must not be empty")
+    size = len(v.get("description", "").encode("utf-8"))
+    require("description", size <= MAX_DESCRIPTION_BYTES,
+            f"is {size} bytes; Apple Podcasts allows {MAX_DESCRIPTION_BYTES}")
     require("host", bool(v.get("host", "x").strip()), "must not be empty")
     require("language", v.get("language") in ("", *LANGUAGES.values()),
             "must be \"zh-TW\", \"zh-CN\" or \"\" (follow the script)")

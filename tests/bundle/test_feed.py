@@ -117,3 +117,16 @@ def test_any_text_gives_a_well_formed_feed(title: str, description: str) -> None
     assert item is not None
     expected = feed.xml_text(title).replace("\r\n", "\n").replace("\r", "\n")
     assert (item.findtext("title") or "") == expected
+
+
+def test_written_files_can_be_served(tmp_path: Path) -> None:
+    """The feed and the bundle are uploaded as they are: not readable by their owner alone."""
+    import os
+    import stat
+
+    make_bundle(tmp_path, "a", "一", "2026-11-01T10:00:00+00:00")
+    path, _ = feed.write_feed(tmp_path, SHOW)
+    umask = os.umask(0)
+    os.umask(umask)
+    for written in (path, tmp_path / "artwork.jpg"):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~umask
