@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Literal
 
 from episodekit import audio, bundle, narrate, speech, subtitles
-from episodekit.bundle.cover import ensure_artwork, write_cover
 from episodekit.files import write_text_atomic
 from episodekit.ingest import parse_text, read_text
 from episodekit.model import (
@@ -208,8 +207,8 @@ def _render(
 ) -> AudioReport:
     """The pictures (the show's artwork beside the bundles, the episode's cover.jpg), then the
     MP3 with the artwork embedded."""
-    artwork = ensure_artwork(folder.parent, show)
-    write_cover(folder, script.title, show.in_script(script.script), script.script)
+    artwork = bundle.ensure_artwork(folder.parent, show)
+    bundle.write_cover(folder, script.title, show.in_script(script.script), script.script)
     loudness = options.loudness_lufs if options.loudness_lufs is not None else show.loudness
     return audio.render_episode(
         timeline.placements,

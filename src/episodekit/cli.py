@@ -284,7 +284,7 @@ def feed(
     ] = None,
 ) -> None:
     """Write OUT/feed.xml, a podcast feed (RSS 2.0, Apple, Podcasting 2.0) of every bundle."""
-    from episodekit.bundle.feed import write_feed
+    from episodekit.bundle import write_feed
     from episodekit.check.feed import check_feed
     from episodekit.show import load_show
 
