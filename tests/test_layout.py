@@ -2,7 +2,7 @@
 
 Only build.py (which wires the pipeline) and cli.py (which calls a stage per command) may import
 more than one stage; a stage may use the shared top-level modules (model, errors, text, files,
-resources, chinese, media, progress), and those import no stage at all.
+resources, chinese, media, progress, show, fonts), and those import no stage at all.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from episodekit import fonts
 from episodekit.bundle import cover
 from episodekit.show import ShowError, default_show
 
@@ -29,11 +30,11 @@ def decode(data: bytes) -> Image.Image:
 
 
 def test_the_font_ships_with_episodekit_and_has_both_scripts() -> None:
-    path = cover.default_font()
+    path = fonts.default_font()
     assert path.is_file() and path.name == "NotoSansCJK-Regular.ttc"
-    assert cover.load_font(path, cover.face_index("hant"), 40).getname()[0] == "Noto Sans CJK TC"
-    assert cover.load_font(path, cover.face_index("hans"), 40).getname()[0] == "Noto Sans CJK SC"
-    assert cover.face_index("hans", 4) == 4
+    assert fonts.load_font(path, fonts.face_index("hant"), 40).getname()[0] == "Noto Sans CJK TC"
+    assert fonts.load_font(path, fonts.face_index("hans"), 40).getname()[0] == "Noto Sans CJK SC"
+    assert fonts.face_index("hans", 4) == 4
 
 
 @pytest.mark.parametrize("script", ["hant", "hans"])
@@ -52,7 +53,7 @@ def test_a_cover_is_1280_by_720_and_under_2_mb(script: str) -> None:
 def test_the_title_fits_whole_inside_the_margins(title: str) -> None:
     """Every character of the title is set, in lines no wider than the box (a hanging mark may
     pass by half a character, into the 80 px margin), in a box no taller than the image's."""
-    path, index = cover.default_font(), cover.face_index("hant")
+    path, index = fonts.default_font(), fonts.face_index("hant")
     width, height = 1280 - 2 * 80, 720 - 120 - 56
     font, lines = cover.fit_text(title, path, index, (width, height), max_px=120)
     assert "".join(lines).replace(" ", "") == title.replace(" ", "")
@@ -71,7 +72,7 @@ def test_the_longest_title_leaves_the_edges_clear() -> None:
 
 
 def test_a_line_never_starts_with_a_closing_mark() -> None:
-    font = cover.load_font(cover.default_font(), 3, 60)
+    font = fonts.load_font(fonts.default_font(), 3, 60)
     for width in range(300, 1200, 37):
         for line in cover.wrap(LONGEST, font, width)[1:]:
             assert line[0] not in cover.NO_LINE_START, (width, line)
@@ -102,5 +103,5 @@ def test_the_shows_own_artwork_is_used_and_checked(tmp_path: Path) -> None:
 def test_a_font_that_is_not_a_font_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "font.ttf"
     bad.write_bytes(b"not a font")
-    with pytest.raises(cover.FontError, match=r"font.ttf: cannot be used as a font \(face 3\)"):
+    with pytest.raises(fonts.FontError, match=r"font.ttf: cannot be used as a font \(face 3\)"):
         cover.render_cover("標題", replace(SHOW, cover=replace(SHOW.cover, font=bad)), "hant")

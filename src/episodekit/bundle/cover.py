@@ -2,8 +2,7 @@
 for YouTube and Bilibili) and the show's square artwork (the podcast image and the MP3's
 embedded cover: the show's own file, else 3000×3000 with the show's name, made once).
 
-Text is set in Noto Sans CJK (SIL Open Font License), which the `noto-cjk-sans-otc` package
-installs: one collection with Simplified and Traditional faces, chosen by the episode's script.
+Text is set in Noto Sans CJK (episodekit.fonts), the face chosen by the episode's script.
 A title is wrapped (never inside a Latin word, never a closing mark at a line start) at the
 largest size that fits its box, so it can never run off the image.
 """
@@ -12,14 +11,12 @@ from __future__ import annotations
 
 import io
 import re
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from episodekit.errors import EpisodeError
 from episodekit.files import write_bytes_atomic
+from episodekit.fonts import default_font, face_index, load_font
 from episodekit.model import ChineseScript
 from episodekit.show import Show, ShowError
 
@@ -29,12 +26,6 @@ ARTWORK_MIN_SIDE = 1400  # Apple Podcasts: 1400 to 3000 px, square
 MAX_COVER_BYTES = 2_000_000  # YouTube: a thumbnail under 2 MB
 JPEG_QUALITIES = (90, 85, 75, 65, 50)
 
-FONT_PACKAGE = "noto_cjk_sans_otc"
-FONT_FILE = "NotoSansCJK-Regular.ttc"
-# The faces of NotoSansCJK-Regular.ttc: every face covers all of CJK; the face decides the
-# regional glyph shapes (the SC face draws 戶 and 說 as mainland readers expect them, TC as
-# Taiwanese readers do).
-FACES: dict[ChineseScript, int] = {"hans": 2, "hant": 3}
 LINE_SPACING = 1.25
 MIN_TITLE_PX = 32
 
@@ -42,31 +33,6 @@ NO_LINE_START = frozenset("，。、；：？！）」』》〉】…—·,.;:?!
 NO_LINE_END = frozenset("（「『《〈【([{")
 # Latin words (with inner - . + / ' &) stay whole; every other character is a place to break.
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.\-+_/&]*|\s+|.", re.S)
-
-
-class FontError(EpisodeError):
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-
-
-# ---------------------------------------------------------------- fonts
-
-
-def default_font() -> Path:
-    """The Noto Sans CJK collection installed with episodekit."""
-    return Path(str(files(FONT_PACKAGE) / FONT_FILE))
-
-
-def face_index(script: ChineseScript, explicit: int | None = None) -> int:
-    return explicit if explicit is not None else FACES[script]
-
-
-@cache
-def load_font(path: Path, index: int, px: int) -> ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.truetype(str(path), px, index=index)
-    except OSError as error:
-        raise FontError(path, f"cannot be used as a font (face {index}): {error}") from error
 
 
 # ---------------------------------------------------------------- fitting text
