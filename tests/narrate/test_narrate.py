@@ -481,3 +481,20 @@ def test_an_unlabelled_line_after_the_guest_is_not_put_in_the_hosts_mouth() -> N
     assert "主持人問道：那你怎麼看算力？" in asked
     assert unsure.split("：")[0] in ("對話中接著提到", "談話繼續說道", "對話中還提到")
     assert addressed.startswith("主持人") and addressed.endswith("：我覺得你說得對。")
+
+
+@pytest.mark.parametrize("script", ["hant", "hans"])
+def test_the_show_names_the_channel_and_host_in_the_episodes_script(script: str) -> None:
+    from dataclasses import replace
+
+    from episodekit.show import default_show
+
+    show = replace(default_show(), name="矽谷夜話", host="阿明 [AI]")
+    doc = replace(DOC, script=script)
+    narrated = narrate(doc, TEMPLATES, show=show)
+    greeting = convert("大家好，這裡是矽谷夜話，我是阿明 [AI]。", script)  # type: ignore[arg-type]
+    assert narrated.chapters[0].paragraphs[0].text.startswith(greeting)
+    assert convert("阿明 [AI]為大家簡單分享其中的要點。", script) in narrated.summary  # type: ignore[arg-type]
+    text = render_script(narrated)
+    for old in ("最佳拍檔", "最佳拍档", "大飛", "大飞"):
+        assert old not in text
