@@ -20,6 +20,7 @@ from episodekit.model import (
     AudioReport,
     BuildStats,
     ChapterMark,
+    Cue,
     Music,
     Pauses,
     Placement,
@@ -187,6 +188,13 @@ def _lay_out(
     return _Timeline(tracks, placements, total_ms, bundle.youtube_chapters(all_marks) or all_marks)
 
 
+def _subtitle(timeline: _Timeline, options: BuildOptions, show: Show) -> list[Cue]:
+    cues = subtitles.make_cues(
+        timeline.placements, audio_end_ms=timeline.total_ms, max_lines=options.subtitle_lines
+    )
+    return subtitles.convert_cues(cues, options.subtitle_script or show.subtitles)
+
+
 def episode_tags(script: Script, show: Show, artwork: Path) -> Tags:
     """The MP3's ID3 tags: the episode's title and summary, the show's name and credits."""
     written = show.in_script(script.script)
@@ -249,10 +257,7 @@ def build(
 
     timeline = _lay_out(script, spoken, options, folder)
     tick = time.perf_counter()
-    cues = subtitles.make_cues(
-        timeline.placements, audio_end_ms=timeline.total_ms, max_lines=options.subtitle_lines
-    )
-    cues = subtitles.convert_cues(cues, options.subtitle_script or show.subtitles)
+    cues = _subtitle(timeline, options, show)
     timings["subtitles"] = time.perf_counter() - tick
 
     report_audio = _render(script, timeline, options, folder, show)
@@ -280,7 +285,6 @@ def build(
         show=show.in_script(script.script),
         guest=guest_of(input_path),
     )
-    files["episode.mp3"] = folder / "episode.mp3"
     return BuildResult(
         folder=folder,
         files=files,
