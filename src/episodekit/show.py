@@ -164,8 +164,8 @@ class Show:
 
 # ---------------------------------------------------------------- schema
 
-# key -> (type, the Show field); a table's keys are "table.key".
 _KINDS = {str: "a string", bool: "true or false", float: "a number", int: "a whole number"}
+# Every key show.toml may hold, with its TOML type: the top level, then each table's.
 _TOP: dict[str, type] = {
     "name": str, "host": str, "language": str, "description": str, "author": str,
     "copyright": str, "website": str, "category": str, "subcategory": str, "explicit": bool,
