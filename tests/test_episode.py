@@ -97,8 +97,8 @@ def manifest(bundle: Path) -> dict:
 
 
 def complete_entries(cache: Path) -> set[str]:
-    """Keys of the cache entries a later build would trust (see episodekit/speech/cache.py: the WAV and
-    its JSON both present, the JSON naming the key and the WAV's byte count)."""
+    """Keys of the cache entries a later build would trust (see episodekit/speech/cache.py: the
+    WAV and its JSON both present, the JSON naming the key and the WAV's byte count)."""
     keys: set[str] = set()
     if not cache.exists():
         return keys
