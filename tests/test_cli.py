@@ -65,6 +65,8 @@ def test_init_copies_defaults_and_refuses_to_overwrite(
     from episodekit.show import load_show
 
     assert load_show(written).source == written
+    prompts = sorted(p.name for p in (tmp_path / "show" / "scripts" / "llm").iterdir())
+    assert prompts == ["chapter.j2", "condense.j2", "opening.j2", "problems.j2", "system.j2"]
     code, _, err = run(["init", str(tmp_path / "show")], capsys)
     assert code == 1
     assert "already exists; not overwriting your scripts" in err

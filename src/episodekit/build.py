@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +26,8 @@ from episodekit.model import (
     Placement,
     Script,
     Tags,
+    Writer,
+    WriterReport,
 )
 from episodekit.resources import find_dir
 from episodekit.show import Show, load_show
@@ -45,6 +47,21 @@ Report = Callable[[str], None]
 
 
 @dataclass(frozen=True)
+class WriterOptions:
+    """Who writes the narration of a summary: the templates, or a language model (`--writer
+    llm`) with its model, a source transcript, a target length and strictness."""
+
+    writer: Writer = "template"
+    model: str | None = None
+    source: Path | None = None
+    minutes: float | None = None
+    strict: bool = False
+    jobs: int | None = None  # requests in flight at once (default 4)
+    cache_dir: Path | None = None
+    ask_again: bool = False  # --regenerate-script: do not reuse cached answers
+
+
+@dataclass(frozen=True)
 class BuildOptions:
     engine: str = "auto"
     jobs: int | None = None
@@ -59,6 +76,7 @@ class BuildOptions:
     music: Music | None = None
     pauses: Pauses = field(default_factory=Pauses)
     regenerate_script: bool = False
+    writer: WriterOptions = field(default_factory=WriterOptions)
 
 
 @dataclass(frozen=True)
@@ -90,12 +108,43 @@ def _sha256(text: str) -> str:
 
 
 def generate_script(
-    input_path: Path, templates: Path | None, text: str | None = None, show: Show | None = None
-) -> Script:
-    """Narrate a summary file (its already decoded `text`, if given) into a Script."""
+    input_path: Path,
+    templates: Path | None,
+    text: str | None = None,
+    show: Show | None = None,
+    writer: WriterOptions | None = None,
+    report: Report = lambda line: None,
+) -> tuple[Script, WriterReport | None]:
+    """Narrate a summary file (its already decoded `text`, if given) into a Script for `show`,
+    with the templates or a language model; the model's account (tokens, fallbacks) comes
+    with it."""
     document = parse_text(read_text(input_path) if text is None else text, input_path)
     show = show or load_show()
-    return narrate.narrate(document, find_dir("scripts", templates), voice=show.voice, show=show)
+    folder = find_dir("scripts", templates)
+    writer = writer or WriterOptions()
+    if writer.writer == "template":
+        return narrate.narrate(document, folder, voice=show.voice, show=show), None
+    from episodekit.narrate import llm
+
+    settings = llm.settings_from(writer.model, writer.jobs)
+    cache = llm.AnswerCache(
+        resolve_cache_dir(writer.cache_dir) / "llm", read=not writer.ask_again
+    )
+    passages = None
+    if writer.source is not None:
+        llm.check_source_name(writer.source)  # before decoding a file of the wrong kind
+        passages = llm.read_source(writer.source, read_text(writer.source))
+    return llm.write(
+        document,
+        folder,
+        settings,
+        cache,
+        minutes=writer.minutes,
+        passages=passages,
+        strict=writer.strict,
+        on_warning=report,
+        show=show,
+    )
 
 
 def guest_of(input_path: Path) -> str:
@@ -125,15 +174,18 @@ def write_generated_script(script_path: Path, script: Script) -> str:
 
 def resolve_script(
     input_path: Path, folder: Path, options: BuildOptions, report: Report, show: Show | None = None
-) -> tuple[Script, str, Path]:
-    """The script this build speaks, script.md's text, and the file it came from.
+) -> tuple[Script, str, Path, WriterReport | None]:
+    """The script this build speaks, script.md's text, the file it came from, and the language
+    model's account when one wrote it in this build.
 
     A script file is used as it is. A summary is narrated, unless the folder already holds a
     script.md its user edited: that one wins (their edits are never thrown away), with a note.
     """
     text = read_text(input_path)
     if narrate.is_script_text(text):
-        return narrate.parse_script(text, input_path), text, input_path
+        if options.writer.writer == "llm":
+            report(f"{input_path} is a script: it is spoken as it is (--writer llm not used)")
+        return narrate.parse_script(text, input_path), text, input_path, None
     script_path = folder / "script.md"
     if script_was_edited(script_path) and not options.regenerate_script:
         report(
@@ -141,9 +193,17 @@ def resolve_script(
             f"{input_path.name} again)"
         )
         edited = read_text(script_path)
-        return narrate.parse_script(edited, script_path), edited, script_path
-    script = generate_script(input_path, options.templates, text, show)
-    return script, write_generated_script(script_path, script), script_path
+        return narrate.parse_script(edited, script_path), edited, script_path, None
+    writer = replace(
+        options.writer,
+        cache_dir=options.writer.cache_dir or options.cache_dir,
+        jobs=options.writer.jobs or options.jobs,
+        ask_again=options.writer.ask_again or options.regenerate_script,
+    )
+    script, account = generate_script(
+        input_path, options.templates, text, show, writer, report
+    )
+    return script, write_generated_script(script_path, script), script_path, account
 
 
 @dataclass(frozen=True)
@@ -248,7 +308,9 @@ def build(
     show = load_show(options.show)
 
     tick = time.perf_counter()
-    script, script_text, script_source = resolve_script(input_path, folder, options, note, show)
+    script, script_text, script_source, account = resolve_script(
+        input_path, folder, options, note, show
+    )
     timings["script"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -269,6 +331,7 @@ def build(
         wall_seconds=round(time.perf_counter() - started, 3),
         engine=spoken.engine_id,
         timings={name: round(seconds, 3) for name, seconds in timings.items()},
+        writer=account,
     )
     files = bundle.write_bundle(
         folder,

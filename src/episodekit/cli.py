@@ -10,12 +10,16 @@ import shutil
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from episodekit import __version__
 from episodekit.errors import EpisodeError, InputError
+
+if TYPE_CHECKING:
+    from episodekit.build import WriterOptions
+    from episodekit.model import WriterReport
 
 app = typer.Typer(
     name="episode",
@@ -57,6 +61,64 @@ def _minutes(seconds: float) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+# The writer's options, shared by `script` and `build`.
+WriterChoice = Annotated[
+    str, typer.Option("--writer", help="Who writes the narration: template or llm.")
+]
+ModelOption = Annotated[
+    str | None, typer.Option(help="The language model for --writer llm (env EPISODEKIT_LLM_MODEL).")
+]
+SourceOption = Annotated[
+    Path | None,
+    typer.Option(help="The transcript or captions (.txt, .srt, .vtt) the model may draw on."),
+]
+MinutesOption = Annotated[
+    float | None, typer.Option(help="Target spoken length in minutes for --writer llm (±20%).")
+]
+StrictOption = Annotated[
+    bool, typer.Option(help="A chapter the model fails twice is an error, not a template fallback.")
+]
+
+
+def _writer_options(
+    writer: str, model: str | None, source: Path | None, minutes: float | None, strict: bool,
+    jobs: int | None,
+) -> WriterOptions:
+    from episodekit.build import WriterOptions
+
+    if writer not in ("template", "llm"):
+        raise EpisodeError(f"--writer {writer!r}: choose template or llm")
+    if minutes is not None and not 0 < minutes <= 600:
+        raise EpisodeError(f"--minutes {minutes:g}: give a length between 0 and 600 minutes")
+    if source is not None and not source.is_file():
+        raise InputError(source, "no such source file")
+    return WriterOptions(
+        writer=writer,  # type: ignore[arg-type]  # checked above
+        model=model,
+        source=source,
+        minutes=minutes,
+        strict=strict,
+        jobs=jobs,
+    )
+
+
+def _edited(target: Path) -> EpisodeError:
+    return EpisodeError(
+        f"{target}: you have edited this script; pass --force to overwrite it "
+        "(or -o to write elsewhere)"
+    )
+
+
+def _writer_line(account: WriterReport) -> str:
+    fallbacks = sum(1 for c in account.chapters if c.fallback)
+    return (
+        f"llm {account.model} ({account.requests} requests, {account.from_cache} from cache; "
+        f"tokens {account.prompt_tokens} in, {account.completion_tokens} out"
+        + (f"; {fallbacks} chapter(s) from the templates" if fallbacks else "")
+        + ")"
+    )
+
+
 @app.command()
 def script(
     input: Annotated[Path, typer.Argument(help="A summary file (.txt or .md).")],
@@ -70,6 +132,14 @@ def script(
     show: Annotated[
         Path | None, typer.Option(help="The show file (default: ./show.toml or the built-in).")
     ] = None,
+    writer: WriterChoice = "template",
+    model: ModelOption = None,
+    source: SourceOption = None,
+    minutes: MinutesOption = None,
+    strict: StrictOption = False,
+    jobs: Annotated[
+        int | None, typer.Option(help="Requests to the language model at once (default 4).")
+    ] = None,
 ) -> None:
     """Write the narration script (default out/<stem>/script.md) for you to read and edit."""
     from episodekit import build, narrate
@@ -78,18 +148,24 @@ def script(
     target = output or build.output_folder(input) / "script.md"
     if target.resolve() == input.resolve():
         raise InputError(input, "the script would overwrite its own input; pass -o FILE")
-    script_obj = build.generate_script(input, templates, show=load_show(show))
-    if build.script_was_edited(target) and not force:
-        raise EpisodeError(
-            f"{target}: you have edited this script; pass --force to overwrite it "
-            "(or -o to write elsewhere)"
-        )
+    options = _writer_options(writer, model, source, minutes, strict, jobs)
+    edited = build.script_was_edited(target) and not force
+    # A model is paid by the token: refuse before asking it for a script that cannot be written.
+    if edited and options.writer == "llm":
+        raise _edited(target)
+    script_obj, account = build.generate_script(
+        input, templates, None, load_show(show), options, _warn
+    )
+    if edited:
+        raise _edited(target)
     build.write_generated_script(target, script_obj)
     segments = sum(len(c.paragraphs) for c in script_obj.chapters)
     _say(
         f"wrote {target}: {len(script_obj.chapters)} chapters, {segments} segments, "
         f"about {_minutes(narrate.estimate_seconds(script_obj))} spoken"
     )
+    if account is not None:
+        _say(f"  writer     {_writer_line(account)}")
 
 
 @app.command(name="build")
@@ -133,8 +209,17 @@ def build_command(
     outro_music: Annotated[Path | None, typer.Option(help="Music after the voice.")] = None,
     bed: Annotated[Path | None, typer.Option(help="Music ducked under the voice.")] = None,
     regenerate_script: Annotated[
-        bool, typer.Option(help="Narrate the summary again even if you edited script.md.")
+        bool,
+        typer.Option(
+            help="Narrate the summary again even if you edited script.md (the model is asked "
+            "again, not its cached answers)."
+        ),
     ] = False,
+    writer: WriterChoice = "template",
+    model: ModelOption = None,
+    source: SourceOption = None,
+    minutes: MinutesOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Build the episode: script, audio, subtitles and upload files in out/<stem>/."""
     from episodekit.build import BuildOptions, build
@@ -168,6 +253,7 @@ def build_command(
         music=music,
         pauses=Pauses(*pause_ms),
         regenerate_script=regenerate_script,
+        writer=_writer_options(writer, model, source, minutes, strict, jobs),
     )
     result = build(input, options, out_root=output, report=_warn)
     stats = result.stats
@@ -180,7 +266,8 @@ def build_command(
         f"true peak {result.true_peak_dbtp:.1f} dBTP\n"
         f"  engine     {result.engine} "
         f"({stats.synthesized} synthesized, {stats.from_cache} from cache)\n"
-        f"  files      {', '.join(sorted(result.files))}"
+        + (f"  writer     {_writer_line(stats.writer)}\n" if stats.writer else "")
+        + f"  files      {', '.join(sorted(result.files))}"
     )
 
 

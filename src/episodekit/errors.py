@@ -87,3 +87,27 @@ class ServiceUnreachable(EpisodeError):
 
 class AudioError(EpisodeError):
     """ffmpeg failed on audio we gave it, or a music file the user named is unusable."""
+
+
+class WriterServiceError(EpisodeError):
+    """The language model service is unreachable, refuses us, or kept failing. Every answer
+    that had arrived stays cached, so a rerun resumes."""
+
+    exit_code = 3
+
+    def __init__(self, url: str, cause: str) -> None:
+        self.url = url
+        self.cause = cause
+        super().__init__(f"language model service {url}: {cause}")
+
+
+class WriterCheckError(EpisodeError):
+    """With --strict: a chapter the model wrote twice and that failed the checks both times."""
+
+    def __init__(self, chapter: int, title: str, reason: str) -> None:
+        self.chapter = chapter
+        self.title = title
+        self.reason = reason
+        super().__init__(
+            f"chapter {chapter} «{title}»: the model's answer failed the checks twice ({reason})"
+        )

@@ -16,6 +16,9 @@ from typing import Literal
 # "hant" is Traditional Chinese, "hans" Simplified. The script's characters follow the input.
 ChineseScript = Literal["hant", "hans"]
 
+# How a script's narration was written: the Jinja2 templates, or a chat model checked by them.
+Writer = Literal["template", "llm"]
+
 # How long the silence after a segment is: sentence < paragraph < chapter; "end" is the last.
 PauseLevel = Literal["sentence", "paragraph", "chapter", "end"]
 
@@ -118,6 +121,43 @@ class Script:
     script: ChineseScript = "hant"
     summary: str = ""  # a one- or two-sentence description for the upload form
     links: tuple[str, ...] = ()
+    writer: Writer = "template"  # who wrote the narration
+    model: str = ""  # the language model, when the writer is "llm"
+
+
+@dataclass(frozen=True)
+class ChapterTokens:
+    """What writing one chapter (0 is the opening) with a language model took."""
+
+    title: str
+    prompt_tokens: int
+    completion_tokens: int
+    requests: int  # answers the service sent in this run
+    from_cache: int  # answers read from the cache
+    fallback: str = ""  # why the template narration was used instead; "" when it was not
+
+
+@dataclass(frozen=True)
+class WriterReport:
+    """The language-model writer's account of a script, for the manifest and the report."""
+
+    writer: Writer
+    model: str
+    chapters: tuple[ChapterTokens, ...]
+    requests: int  # requests sent, retries included
+    estimated_seconds: float
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(c.prompt_tokens for c in self.chapters)
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(c.completion_tokens for c in self.chapters)
+
+    @property
+    def from_cache(self) -> int:
+        return sum(c.from_cache for c in self.chapters)
 
 
 # ---------------------------------------------------------------- speech (engine output)
@@ -207,6 +247,7 @@ class BuildStats:
     wall_seconds: float = 0.0
     engine: str = ""
     timings: dict[str, float] = field(default_factory=dict)  # stage name -> seconds
+    writer: WriterReport | None = None  # when a language model wrote the script in this build
 
 
 # ---------------------------------------------------------------- audio (options and report)

@@ -4,6 +4,7 @@ limits, the manifest's shape, and atomic writes inside the bundle folder only.""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,13 @@ from episodekit.model import (
     BuildStats,
     Chapter,
     ChapterMark,
+    ChapterTokens,
     Paragraph,
     Placement,
     Script,
     Segment,
     VoiceSettings,
+    WriterReport,
 )
 
 EDGE = VoiceSettings(engine="edge", voice="zh-CN-YunxiNeural", rate="+5%")
@@ -173,6 +176,7 @@ def test_manifest_shape_and_values() -> None:
         "source": "https://www.youtube.com/watch?v=abc",
         "duration_ms": 5300,
         "engine": "edge",
+        "writer": {"writer": "template", "model": ""},
         "voices": {
             "guest": {"engine": "edge", "voice": "zh-CN-YunyangNeural", "rate": "+0%",
                       "pitch": "-2Hz", "volume": "+0%"},
@@ -194,6 +198,38 @@ def test_manifest_shape_and_values() -> None:
         "loudness": {
             "target_lufs": -16.0, "integrated_lufs": -16.2, "true_peak_dbtp": -1.4, "encodes": 1,
         },
+    }
+
+
+def test_manifest_records_the_language_models_tokens_per_chapter_and_in_total() -> None:
+    account = WriterReport(
+        writer="llm",
+        model="qwen2.5",
+        chapters=(
+            ChapterTokens("開場", 900, 120, requests=1, from_cache=0),
+            ChapterTokens("訪談", 2100, 640, requests=0, from_cache=2,
+                          fallback="has numbers that are not in the material: 87"),
+        ),
+        requests=1,
+        estimated_seconds=95.5,
+    )
+    llm_script = replace(script(), writer="llm", model="qwen2.5")
+    manifest = make_manifest(script=llm_script, placements=PLACEMENTS, chapters=CHAPTERS,
+                             audio_report=REPORT, stats=replace(STATS, writer=account),
+                             engine="edge", voices=VOICES)
+    assert manifest["writer"] == {
+        "writer": "llm",
+        "model": "qwen2.5",
+        "requests": 1,
+        "from_cache": 2,
+        "tokens": {"in": 3000, "out": 760},
+        "estimated_seconds": 95.5,
+        "chapters": [
+            {"chapter": 0, "title": "開場", "tokens": {"in": 900, "out": 120}, "requests": 1,
+             "from_cache": 0, "fallback": ""},
+            {"chapter": 1, "title": "訪談", "tokens": {"in": 2100, "out": 640}, "requests": 0,
+             "from_cache": 2, "fallback": "has numbers that are not in the material: 87"},
+        ],
     }
 
 

@@ -209,6 +209,8 @@ _SCRIPTS = st.builds(
     script=st.sampled_from(["hant", "hans"]),
     summary=_FRONT,
     links=st.lists(_FRONT, max_size=2).map(tuple),
+    writer=st.sampled_from(["template", "llm"]),
+    model=_FRONT,
 )
 
 
@@ -223,3 +225,10 @@ def test_parse_of_render_is_identity(script: Script) -> None:
 def test_render_of_parse_is_identity_on_canonical_text(script: Script) -> None:
     text = render_script(script)
     assert render_script(parse_script(text, PATH)) == text
+
+
+def test_an_unknown_writer_is_refused_with_its_line() -> None:
+    text = "---\ntitle: t\nwriter: gpt\n---\n\n## 開場\n\n你好。\n"
+    with pytest.raises(ScriptFormatError) as caught:
+        parse_script(text, PATH)
+    assert str(caught.value).endswith(":3: writer must be 'template' or 'llm', not 'gpt'")

@@ -22,7 +22,15 @@ from episodekit.bundle.feed import podcast_chapters_json
 from episodekit.bundle.upload import upload_metadata
 from episodekit.bundle.youtube import description_text, format_chapters_txt, youtube_chapters
 from episodekit.files import write_text_atomic
-from episodekit.model import AudioReport, BuildStats, ChapterMark, Placement, Script, VoiceSettings
+from episodekit.model import (
+    AudioReport,
+    BuildStats,
+    ChapterMark,
+    Placement,
+    Script,
+    VoiceSettings,
+    WriterReport,
+)
 from episodekit.show import Show, default_show
 
 MANIFEST = "manifest.json"
@@ -38,6 +46,32 @@ def _voice_entry(voice: VoiceSettings) -> dict[str, str]:
         "pitch": voice.pitch,
         "volume": voice.volume,
     }
+
+
+def _writer_entry(script: Script, account: WriterReport | None) -> dict[str, Any]:
+    """Who wrote the narration; with a language model in this build, its tokens per chapter
+    (0 is the opening) and in total, and which chapters fell back to the templates."""
+    entry: dict[str, Any] = {"writer": script.writer, "model": script.model}
+    if account is None:
+        return entry
+    entry.update(
+        requests=account.requests,
+        from_cache=account.from_cache,
+        tokens={"in": account.prompt_tokens, "out": account.completion_tokens},
+        estimated_seconds=account.estimated_seconds,
+        chapters=[
+            {
+                "chapter": number,
+                "title": chapter.title,
+                "tokens": {"in": chapter.prompt_tokens, "out": chapter.completion_tokens},
+                "requests": chapter.requests,
+                "from_cache": chapter.from_cache,
+                "fallback": chapter.fallback,
+            }
+            for number, chapter in enumerate(account.chapters)
+        ],
+    )
+    return entry
 
 
 def make_manifest(
@@ -56,6 +90,7 @@ def make_manifest(
         "source": script.source,
         "duration_ms": audio_report.duration_ms,
         "engine": engine,
+        "writer": _writer_entry(script, stats.writer),
         "voices": {speaker: _voice_entry(voices[speaker]) for speaker in sorted(voices)},
         "chapters": [
             {"title": mark.title, "start_ms": mark.start_ms, "end_ms": mark.end_ms}

@@ -116,7 +116,7 @@ def render(
         raise TemplateError(where, line, error.message or type(error).__name__) from error
 
 
-def _restore(text: str) -> str:
+def restore(text: str) -> str:
     return "".join(_RESTORE.get(ch, ch) for ch in text)
 
 
@@ -137,17 +137,17 @@ def narrate(
         raise TemplateError(episode, None, reason) from error
     summary = render(folder, SUMMARY_TEMPLATE, data, doc.script, show)
     return Script(
-        title=_restore(RGX_SPACES.sub(" ", doc.title).strip()),
+        title=restore(RGX_SPACES.sub(" ", doc.title).strip()),
         chapters=tuple(
             Chapter(
-                _restore(chapter.title),
-                tuple(Paragraph(_restore(p.text), p.speaker) for p in chapter.paragraphs),
+                restore(chapter.title),
+                tuple(Paragraph(restore(p.text), p.speaker) for p in chapter.paragraphs),
             )
             for chapter in chapters
         ),
         source=doc.source,
         voice=voice,
         script=doc.script,
-        summary=_restore(RGX_SPACES.sub(" ", summary).strip()),
+        summary=restore(RGX_SPACES.sub(" ", summary).strip()),
         links=doc.links,
     )

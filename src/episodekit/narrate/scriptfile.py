@@ -18,7 +18,9 @@
 Front matter is a strict `key: value` subset, not YAML: the value is everything after the
 first ": ", taken literally, so `title: OpenAI: 下一步` or `title: yes` mean exactly what they
 say. A value that would not survive that (empty, surrounding spaces, a line break, a leading
-double quote) is written as a JSON string. `link` may repeat, once per link.
+double quote) is written as a JSON string. `link` may repeat, once per link. `writer: llm` and
+`model: …` say a language model wrote the narration (the template writer, the default, is not
+written).
 
 The body is one `## ` heading per chapter and one paragraph per spoken segment, paragraphs
 separated by blank lines. A paragraph may wrap over several lines; they are joined. A paragraph
@@ -38,7 +40,7 @@ from pathlib import Path
 
 from episodekit.errors import ScriptFormatError
 from episodekit.files import write_text_atomic
-from episodekit.model import Chapter, ChineseScript, Paragraph, Script
+from episodekit.model import Chapter, ChineseScript, Paragraph, Script, Writer
 from episodekit.text import SENTENCE_ENDS, is_wide
 
 FENCE = "---"
@@ -47,8 +49,9 @@ ESCAPE = "\\"
 # Characters a paragraph must not start with unescaped: headings, speaker tags, the escape.
 _NEEDS_ESCAPE = ("#", "[", ESCAPE)
 
-_KEYS = ("title", "source", "voice", "script", "summary", "link")
+_KEYS = ("title", "source", "voice", "script", "writer", "model", "summary", "link")
 _SCRIPTS: tuple[ChineseScript, ...] = ("hant", "hans")
+_WRITERS: tuple[Writer, ...] = ("template", "llm")
 
 SPEAKER_ID = r"[A-Za-z0-9_-]+"
 RGX_SPEAKER_ID = re.compile(rf"{SPEAKER_ID}\Z")
@@ -100,6 +103,11 @@ def render_script(script: Script) -> str:
     if script.source:
         front.append(("source", script.source))
     front += [("voice", script.voice), ("script", script.script)]
+    # The template writer is the default and is not written, so its scripts stay as they were.
+    if script.writer != "template":
+        front.append(("writer", script.writer))
+    if script.model:
+        front.append(("model", script.model))
     if script.summary:
         front.append(("summary", script.summary))
     front += [("link", link) for link in script.links]
@@ -265,6 +273,10 @@ def parse_script(text: str, path: Path) -> Script:
     if not RGX_SPEAKER_ID.match(voice):
         line = next(i + 1 for i, line in enumerate(lines) if line.startswith("voice:"))
         raise ScriptFormatError(path, line, f"bad voice '{voice}': use letters, digits, '-' or '_'")
+    writer = values.get("writer", "template")
+    if writer not in _WRITERS:
+        line = next(i + 1 for i, line in enumerate(lines) if line.startswith("writer:"))
+        raise ScriptFormatError(path, line, f"writer must be 'template' or 'llm', not '{writer}'")
     chapters = parse_body(lines[body_start:], path, voice, first_line=body_start + 1)
     return Script(
         title=values["title"],
@@ -274,6 +286,8 @@ def parse_script(text: str, path: Path) -> Script:
         script=script,
         summary=values.get("summary", ""),
         links=tuple(links),
+        writer=writer,
+        model=values.get("model", ""),
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import random
 import sys
 from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 from episodekit.errors import EpisodeError, ServiceUnreachable, SynthesisError
 from episodekit.model import Script, Segment, Word
 from episodekit.progress import Progress
+from episodekit.retry import BACKOFF_BASE, backoff_seconds
 from episodekit.speech.cache import SegmentCache
 from episodekit.speech.engines import (
     ENGINES,
@@ -45,8 +45,6 @@ Warn = Callable[[str], None]
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
-BACKOFF_BASE = 0.5  # seconds before the first retry (at most; full jitter)
-BACKOFF_CAP = 30.0
 # After one segment has failed for good, in-flight requests get this long to finish (and be
 # cached) before they are cancelled.
 GRACE_SECONDS = 15.0
@@ -284,7 +282,7 @@ async def _attempts(
                     raise SynthesisError(plan.index, plan.text, cause) from error
         if stop.is_set():
             return None
-        await asyncio.sleep(random.uniform(0, min(BACKOFF_CAP, backoff_base * 2**attempt)))
+        await asyncio.sleep(backoff_seconds(attempt, backoff_base))
     return None  # unreachable: the last attempt returns or raises
 
 
