@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from episodekit import audio, bundle, narrate, speech, subtitles
+from episodekit.errors import EpisodeError, InputError
 from episodekit.files import write_text_atomic
 from episodekit.ingest import parse_text, read_text
 from episodekit.model import (
@@ -59,6 +60,27 @@ class WriterOptions:
     jobs: int | None = None  # requests in flight at once (default 4)
     cache_dir: Path | None = None
     ask_again: bool = False  # --regenerate-script: do not reuse cached answers
+
+
+def writer_options(
+    writer: str, model: str | None, source: Path | None, minutes: float | None, strict: bool,
+    jobs: int | None,
+) -> WriterOptions:
+    """The writer's options as the command line gives them, checked (one line when wrong)."""
+    if writer not in ("template", "llm"):
+        raise EpisodeError(f"--writer {writer!r}: choose template or llm")
+    if minutes is not None and not 0 < minutes <= 600:
+        raise EpisodeError(f"--minutes {minutes:g}: give a length between 0 and 600 minutes")
+    if source is not None and not source.is_file():
+        raise InputError(source, "no such source file")
+    return WriterOptions(
+        writer=writer,  # type: ignore[arg-type]  # checked above
+        model=model,
+        source=source,
+        minutes=minutes,
+        strict=strict,
+        jobs=jobs,
+    )
 
 
 @dataclass(frozen=True)
@@ -112,6 +134,7 @@ def generate_script(
     templates: Path | None,
     text: str | None = None,
     show: Show | None = None,
+    *,
     writer: WriterOptions | None = None,
     report: Report = lambda line: None,
 ) -> tuple[Script, WriterReport | None]:
@@ -201,7 +224,7 @@ def resolve_script(
         ask_again=options.writer.ask_again or options.regenerate_script,
     )
     script, account = generate_script(
-        input_path, options.templates, text, show, writer, report
+        input_path, options.templates, text, show, writer=writer, report=report
     )
     return script, write_generated_script(script_path, script), script_path, account
 

@@ -18,7 +18,6 @@ from episodekit import __version__
 from episodekit.errors import EpisodeError, InputError
 
 if TYPE_CHECKING:
-    from episodekit.build import WriterOptions
     from episodekit.model import WriterReport
 
 app = typer.Typer(
@@ -80,28 +79,6 @@ StrictOption = Annotated[
 ]
 
 
-def _writer_options(
-    writer: str, model: str | None, source: Path | None, minutes: float | None, strict: bool,
-    jobs: int | None,
-) -> WriterOptions:
-    from episodekit.build import WriterOptions
-
-    if writer not in ("template", "llm"):
-        raise EpisodeError(f"--writer {writer!r}: choose template or llm")
-    if minutes is not None and not 0 < minutes <= 600:
-        raise EpisodeError(f"--minutes {minutes:g}: give a length between 0 and 600 minutes")
-    if source is not None and not source.is_file():
-        raise InputError(source, "no such source file")
-    return WriterOptions(
-        writer=writer,  # type: ignore[arg-type]  # checked above
-        model=model,
-        source=source,
-        minutes=minutes,
-        strict=strict,
-        jobs=jobs,
-    )
-
-
 def _edited(target: Path) -> EpisodeError:
     return EpisodeError(
         f"{target}: you have edited this script; pass --force to overwrite it "
@@ -148,13 +125,13 @@ def script(
     target = output or build.output_folder(input) / "script.md"
     if target.resolve() == input.resolve():
         raise InputError(input, "the script would overwrite its own input; pass -o FILE")
-    options = _writer_options(writer, model, source, minutes, strict, jobs)
+    options = build.writer_options(writer, model, source, minutes, strict, jobs)
     edited = build.script_was_edited(target) and not force
     # A model is paid by the token: refuse before asking it for a script that cannot be written.
     if edited and options.writer == "llm":
         raise _edited(target)
     script_obj, account = build.generate_script(
-        input, templates, None, load_show(show), options, _warn
+        input, templates, show=load_show(show), writer=options, report=_warn
     )
     if edited:
         raise _edited(target)
@@ -222,7 +199,7 @@ def build_command(
     strict: StrictOption = False,
 ) -> None:
     """Build the episode: script, audio, subtitles and upload files in out/<stem>/."""
-    from episodekit.build import BuildOptions, build
+    from episodekit.build import BuildOptions, build, writer_options
     from episodekit.model import Music, Pauses
     from episodekit.speech.engines import ENGINES
 
@@ -253,7 +230,7 @@ def build_command(
         music=music,
         pauses=Pauses(*pause_ms),
         regenerate_script=regenerate_script,
-        writer=_writer_options(writer, model, source, minutes, strict, jobs),
+        writer=writer_options(writer, model, source, minutes, strict, jobs),
     )
     result = build(input, options, out_root=output, report=_warn)
     stats = result.stats

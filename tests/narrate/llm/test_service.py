@@ -19,7 +19,7 @@ LLM = WriterOptions(writer="llm", jobs=1)
 
 
 def write(summary: Path, options: WriterOptions = LLM) -> None:
-    generate_script(summary, None, None, options)
+    generate_script(summary, None, writer=options)
 
 
 @pytest.mark.parametrize("fault", ["http429", "http500", "http503", "malformed", "refuse"])

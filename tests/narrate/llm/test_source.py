@@ -99,7 +99,7 @@ def test_the_source_reaches_only_the_chapter_it_is_about(
 ) -> None:
     source = tmp_path / "talk.txt"
     source.write_text("\n\n".join(PASSAGES), encoding="utf-8")
-    generate_script(summary, None, None, WriterOptions(writer="llm", source=source))
+    generate_script(summary, None, writer=WriterOptions(writer="llm", source=source))
     sora = next(r.prompt for r in llm_server.requests if "這一章：Sora 的意義" in r.prompt)
     assert "> " + PASSAGES[2] in sora
     assert PASSAGES[3] not in sora

@@ -43,7 +43,7 @@ def write(
     summary: Path, options: WriterOptions = LLM, warnings: list[str] | None = None
 ) -> Script:
     report = (warnings.append if warnings is not None else lambda line: None)
-    script, account = generate_script(summary, None, None, options, report)
+    script, account = generate_script(summary, None, writer=options, report=report)
     assert account is not None
     return script
 
@@ -171,14 +171,14 @@ def test_the_users_prompts_are_used_and_an_old_scripts_folder_still_works(
 
     old = tmp_path / "old" / "scripts"
     shutil.copytree(default_dir("scripts"), old, ignore=shutil.ignore_patterns("llm"))
-    generate_script(summary, old, None, LLM)
+    generate_script(summary, old, writer=LLM)
     assert len(llm_server.requests) == REQUESTS  # the shipped prompts, no error
 
     mine = tmp_path / "mine" / "scripts"
     shutil.copytree(default_dir("scripts"), mine)
     system = mine / "llm" / "system.j2"
     system.write_text("你是大飛的撰稿人。用{{ guest or '嘉賓' }}的名字。\n", encoding="utf-8")
-    generate_script(summary, mine, None, LLM)
+    generate_script(summary, mine, writer=LLM)
     assert llm_server.requests[-1].messages[0]["content"] == "你是大飛的撰稿人。用嘉賓的名字。"
 
 
@@ -220,3 +220,20 @@ def test_a_reasoning_models_thinking_is_not_narrated(
     script = write(summary)
     assert retries(llm_server) == []
     assert "think" not in render_script(script) and "120" not in render_script(script)
+
+
+def test_the_shows_name_and_host_are_in_the_prompts_and_never_in_an_answer(
+    llm_server: LlmTestServer, summary: Path, tmp_path: Path
+) -> None:
+    from episodekit.show import load_show
+
+    toml = tmp_path / "show.toml"
+    toml.write_text('name = "科技早知道"\nhost = "小明"\n', encoding="utf-8")
+    show = load_show(toml)
+    answers(llm_server, SORA, "歡迎回到科技早知道。{}".format, times=1)
+    script, _ = generate_script(summary, None, None, show, writer=LLM)
+    system = llm_server.requests[0].messages[0]["content"]
+    assert "「科技早知道」的撰稿人，替主持人小明寫口播稿" in system
+    assert script.chapters[0].paragraphs[0].text.startswith("大家好，這裡是科技早知道，我是小明。")
+    [again] = retries(llm_server)
+    assert "introduces the show (the greeting does that): «科技早知道»" in again
