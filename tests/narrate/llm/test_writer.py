@@ -237,3 +237,13 @@ def test_the_shows_name_and_host_are_in_the_prompts_and_never_in_an_answer(
     assert script.chapters[0].paragraphs[0].text.startswith("大家好，這裡是科技早知道，我是小明。")
     [again] = retries(llm_server)
     assert "introduces the show (the greeting does that): «科技早知道»" in again
+
+
+def test_half_width_marks_next_to_chinese_are_made_full_width() -> None:
+    from episodekit.narrate.llm.writer import _paragraphs
+
+    answer = "它叫 AGI (通用人工智慧) ,是目標:長期的\n\n那麼它什麼時候來?沒人知道"
+    assert _paragraphs(answer) == [
+        "它叫 AGI（通用人工智慧），是目標：長期的。",
+        "那麼它什麼時候來？沒人知道。",
+    ]

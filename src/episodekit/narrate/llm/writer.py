@@ -32,6 +32,9 @@ RGX_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 # Reasoning models served by Ollama or vLLM (DeepSeek-R1, Qwen3) put their thinking in the
 # answer's text; it is not the answer.
 RGX_THINKING = re.compile(r"<think>.*?</think>", re.DOTALL)
+# Half-width brackets around Chinese ("AGI (通用人工智慧)", often copied from a summary) are
+# written full-width, as everywhere in a script.
+RGX_CJK_BRACKETS = re.compile(r" ?\(([^()]*[\u3400-\u9fff][^()]*)\) ?")
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,11 @@ def _paragraphs(answer: str) -> list[str]:
     """The answer as spoken paragraphs: one per line or blank-line block, half-width marks next
     to Chinese made full-width, each ending as a sentence."""
     parts = [p.strip() for p in RGX_PARAGRAPH_BREAK.split(RGX_THINKING.sub("", answer).strip())]
-    return [sentence(RGX_HALF_BY_CJK.sub(_full_width, part)) for part in parts if part]
+    return [sentence(_typography(part)) for part in parts if part]
+
+
+def _typography(text: str) -> str:
+    return RGX_HALF_BY_CJK.sub(_full_width, RGX_CJK_BRACKETS.sub(r"（\1）", text))
 
 
 async def _write_one(
