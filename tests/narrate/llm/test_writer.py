@@ -242,8 +242,8 @@ def test_the_shows_name_and_host_are_in_the_prompts_and_never_in_an_answer(
 def test_half_width_marks_next_to_chinese_are_made_full_width() -> None:
     from episodekit.narrate.llm.writer import _paragraphs
 
-    answer = "它叫 AGI (通用人工智慧) ,是目標:長期的\n\n那麼它什麼時候來?沒人知道"
+    answer = "它叫 AGI (通用人工智慧) ,是目標:長期的\n\n那麼它什麼時候來?沒人知道債務(debt)"
     assert _paragraphs(answer) == [
         "它叫 AGI（通用人工智慧），是目標：長期的。",
-        "那麼它什麼時候來？沒人知道。",
+        "那麼它什麼時候來？沒人知道債務（debt）。",
     ]

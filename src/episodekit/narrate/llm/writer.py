@@ -32,9 +32,11 @@ RGX_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 # Reasoning models served by Ollama or vLLM (DeepSeek-R1, Qwen3) put their thinking in the
 # answer's text; it is not the answer.
 RGX_THINKING = re.compile(r"<think>.*?</think>", re.DOTALL)
-# Half-width brackets around Chinese ("AGI (通用人工智慧)", often copied from a summary) are
-# written full-width, as everywhere in a script.
-RGX_CJK_BRACKETS = re.compile(r" ?\(([^()]*[\u3400-\u9fff][^()]*)\) ?")
+# Half-width brackets around Chinese or right after it ("AGI (通用人工智慧)", "債務(debt)",
+# often copied from a summary or a transcript) are written full-width, as in the whole script.
+RGX_CJK_BRACKETS = re.compile(
+    r" ?\(([^()]*[\u3400-\u9fff][^()]*)\) ?|(?<=[\u3400-\u9fff])\(([^()]*)\) ?"
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ def _paragraphs(answer: str) -> list[str]:
 
 
 def _typography(text: str) -> str:
-    return RGX_HALF_BY_CJK.sub(_full_width, RGX_CJK_BRACKETS.sub(r"（\1）", text))
+    bracketed = RGX_CJK_BRACKETS.sub(lambda m: f"（{m[1] or m[2]}）", text)
+    return RGX_HALF_BY_CJK.sub(_full_width, bracketed)
 
 
 async def _write_one(
