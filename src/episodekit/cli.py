@@ -19,6 +19,7 @@ from episodekit.errors import EpisodeError, InputError
 
 if TYPE_CHECKING:
     from episodekit.model import WriterReport
+    from episodekit.video import VideoStyle
 
 app = typer.Typer(
     name="episode",
@@ -197,6 +198,12 @@ def build_command(
     source: SourceOption = None,
     minutes: MinutesOption = None,
     strict: StrictOption = False,
+    video: Annotated[
+        bool, typer.Option("--video", help="Also render episode.mp4 (YouTube, Bilibili).")
+    ] = False,
+    soft_subtitles: Annotated[
+        bool, typer.Option(help="With --video: a subtitle track instead of burned-in text.")
+    ] = False,
 ) -> None:
     """Build the episode: script, audio, subtitles and upload files in out/<stem>/."""
     from episodekit.build import BuildOptions, build, writer_options
@@ -246,6 +253,45 @@ def build_command(
         + (f"  writer     {_writer_line(stats.writer)}\n" if stats.writer else "")
         + f"  files      {', '.join(sorted(result.files))}"
     )
+    if video:
+        _render_video(result.folder, soft_subtitles)
+
+
+def _video_style() -> VideoStyle:
+    """The video's look. The one place to plug in show.toml's [video] table (issue 13):
+    return `load_show().video` here once the show is on main (same fields as VideoStyle)."""
+    from episodekit.video import VideoStyle
+
+    return VideoStyle()
+
+
+def _render_video(folder: Path, soft_subtitles: bool) -> None:
+    from episodekit.progress import SecondsProgress
+    from episodekit.video import read_facts, render_video
+
+    total_s = read_facts(folder).duration_ms / 1000
+    with SecondsProgress(total_s, "video") as progress:
+        report = render_video(
+            folder, _video_style(), soft_subtitles=soft_subtitles, on_progress=progress.update
+        )
+    kind = "subtitle track" if soft_subtitles else "burned-in subtitles"
+    _say(
+        f"wrote {report.path} in {report.seconds:.1f} s: {_minutes(report.duration_ms / 1000)}, "
+        f"{report.frames} frames, {kind}"
+    )
+
+
+@app.command(name="video")
+def video_command(
+    folder: Annotated[Path, typer.Argument(help="A built bundle folder, e.g. out/<stem>/.")],
+    soft_subtitles: Annotated[
+        bool, typer.Option(help="A language-tagged subtitle track instead of burned-in text.")
+    ] = False,
+) -> None:
+    """Render episode.mp4 (1920x1080 H.264 + AAC) from a bundle built before."""
+    if not folder.is_dir():
+        raise InputError(folder, "no such bundle folder")
+    _render_video(folder, soft_subtitles)
 
 
 def _parse_pauses(text: str) -> tuple[int, int, int]:

@@ -58,7 +58,9 @@ def atomic_path(path: Path) -> Iterator[Path]:
     name still sees `.mp4`.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.part.", suffix=path.suffix, dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.stem}.part.", suffix=path.suffix, dir=path.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     try:

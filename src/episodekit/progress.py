@@ -78,3 +78,65 @@ class Progress:
     ) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+class SecondsProgress:
+    """Seconds of an episode rendered of `total_s` (the video stage): a bar on a terminal,
+    else a line such as "episode: video 40% (16:56 of 42:21)" about every tenth."""
+
+    def __init__(
+        self, total_s: float, label: str, *, enabled: bool | None = None,
+        stream: TextIO | None = None,
+    ) -> None:
+        self.total_s = total_s
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled is not False and total_s > 0
+        self._bar: RichProgress | None = None
+        self._task: TaskID | None = None
+        self._next_tenth = 1
+
+    def __enter__(self) -> SecondsProgress:
+        if self.enabled and self.stream.isatty():
+            self._bar = RichProgress(
+                TextColumn(self.label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(), console=Console(file=self.stream), transient=False,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task(self.label, total=self.total_s)
+        elif self.enabled:
+            self._print(0.0)
+        return self
+
+    def update(self, done_s: float) -> None:
+        done_s = min(done_s, self.total_s)
+        if not self.enabled:
+            return
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, completed=done_s)
+            return
+        tenth = int(done_s / self.total_s * 10)
+        if tenth >= self._next_tenth:
+            self._next_tenth = tenth + 1
+            self._print(done_s)
+
+    def _print(self, done_s: float) -> None:
+        percent = round(done_s / self.total_s * 100)
+        print(
+            f"episode: {self.label} {percent}% ({_clock(done_s)} of {_clock(self.total_s)})",
+            file=self.stream, flush=True,
+        )
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"

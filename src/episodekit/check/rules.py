@@ -31,6 +31,7 @@ from episodekit.check.publish import (
     check_podcast_chapters,
     check_upload,
 )
+from episodekit.check.video import check_video
 from episodekit.model import Cue
 from episodekit.text import content_letters, display_width, subtitle_time
 
@@ -216,6 +217,7 @@ RULES: tuple[tuple[str, str, Rule], ...] = (
     ("artwork", "episode.mp3", check_artwork),
     ("podcast-chapters", "chapters.json", check_podcast_chapters),
     ("upload", "upload.json", check_upload),
+    ("video", "episode.mp4", check_video),  # only when the bundle has a video
 )
 
 

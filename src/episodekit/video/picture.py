@@ -121,7 +121,7 @@ def frame_times(changes: Sequence[Timed], duration_ms: int) -> list[int]:
         boundaries.add(to_cs(item.end_ms) * 10)
     starts = sorted(b + FRAME_AFTER_CHANGE_MS if b else 0 for b in boundaries)
     times: list[int] = []
-    for start, following in zip(starts, [*starts[1:], duration_ms]):
+    for start, following in zip(starts, [*starts[1:], duration_ms], strict=True):
         if start >= duration_ms:
             break
         times.extend(range(start, min(following, duration_ms), MAX_FRAME_GAP_MS))

@@ -11,13 +11,11 @@ card and subtitles on each: no Python image work, no PNG per cue. A constant 25 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,7 +126,7 @@ def ffmetadata(facts: EpisodeFacts) -> str:
 def frames_list(image: str, times: list[int], duration_ms: int) -> str:
     """An ffconcat script showing `image` from each time in `times` to the next (ms)."""
     rows = ["ffconcat version 1.0"]
-    for start, end in zip(times, [*times[1:], duration_ms]):
+    for start, end in zip(times, [*times[1:], duration_ms], strict=True):
         # framerate 1000 makes the frame's time base 1 ms (the default 1/25 s would move
         # every change to a multiple of 40 ms, before the cue it shows).
         rows += [f"file '{image}'", "option framerate 1000", f"duration {(end - start) / 1000:.3f}"]
@@ -198,7 +196,8 @@ def _prepare(
         maps += ["-map", "3:s"]
         subtitle_args = ["-c:s", "mov_text", "-metadata:s:s:0", f"language={SUBTITLE_LANGUAGE}"]
     video_filter = ("subtitles=filename=picture.ass:fontsdir=.,"
-                    "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p")
+                    "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
+                    "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709")
     args = [*inputs, *maps, "-vf", video_filter, *X264_ARGS,
             "-force_key_frames", chapter_starts, "-fps_mode", "vfr",
             "-video_track_timescale", "1000", *AAC_ARGS, *subtitle_args,
