@@ -27,8 +27,9 @@ LOUDNESS_TOLERANCE_LU = 0.5
 _STREAM = re.compile(r"Stream #0:\d+\S*: (Video|Audio|Subtitle|Data): (.*)$")
 _DURATION = re.compile(r"Duration: (\d+):(\d{2}):(\d{2})\.(\d{2})")
 _SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
-_LEVEL = re.compile(r"^\[(error|fatal|panic)\] ")
-_LEVEL_TAG = re.compile(r"^\[(?:trace|debug|verbose|info|warning|error|fatal|panic)\] ")
+# "[h264 @ 0x55…] [error] Invalid NAL unit size": the level follows the component's tags.
+_LEVEL = re.compile(r"^(?:\[[^\]]* @ [^\]]*\] )*\[(error|fatal|panic)\] ")
+_LEVEL_TAG = re.compile(r"\[(?:trace|debug|verbose|info|warning|error|fatal|panic)\] ")
 
 
 def probe_and_decode(path: Path) -> tuple[list[tuple[str, str]], int | None, list[str], str]:
@@ -43,7 +44,7 @@ def probe_and_decode(path: Path) -> tuple[list[tuple[str, str]], int | None, lis
     streams, duration_ms, errors, plain = [], None, [], []
     reading_input = True  # the header lists the input's streams, then the output's
     for raw in result.stderr.splitlines():
-        line = _LEVEL_TAG.sub("", raw)
+        line = _LEVEL_TAG.sub("", raw, count=1)
         plain.append(line)
         reading_input = reading_input and not line.startswith(("Output #", "Stream mapping"))
         if _LEVEL.match(raw):
