@@ -135,7 +135,7 @@ def frames_list(image: str, times: list[int], duration_ms: int) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _background(style: VideoStyle, target: Path) -> None:
+def background_still(style: VideoStyle, target: Path) -> None:
     """The still behind everything, 1920x1080: the style's image (scaled to cover, centre
     cropped) or its plain colour. BMP, because the concat demuxer decodes it once per frame."""
     size = f"{WIDTH}x{HEIGHT}"
@@ -176,7 +176,7 @@ def _prepare(
     script = dominant_script("".join(cue.text for cue in facts.cues) or facts.title)
     font = resolve_font(style, script)
     _link_font(font.path, work)
-    _background(style, work / "background.bmp")
+    background_still(style, work / "background.bmp")
     burned = () if soft_subtitles else facts.cues
     picture = ass_document(facts.title, facts.chapters, burned, facts.duration_ms, style, font)
     (work / "picture.ass").write_text(picture, encoding="utf-8")
