@@ -81,9 +81,15 @@ def cues(folder: Path) -> list[srt.Subtitle]:
 
 
 def frame(video: Path, at_s: float) -> np.ndarray:
-    """The picture at `at_s` as 1080 rows of 1920 grey levels."""
+    """The picture shown at `at_s`, as 1080 rows of 1920 grey levels.
+
+    A frame of this variable-frame-rate video starts at a change and lasts until the next, so
+    `-ss t` alone would drop the frame on screen at t (it starts before t) and return the next
+    one; the fps filter first turns the frames into a constant rate, then trim takes t."""
+    before = min(at_s, 2.5)  # frames are at most MAX_FRAME_GAP_MS apart
     raw = subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-ss", f"{at_s:.3f}", "-i", str(video), "-frames:v", "1",
+        [ffmpeg_exe(), "-v", "error", "-ss", f"{at_s - before:.3f}", "-i", str(video),
+         "-vf", f"fps=100,trim=start={before:.3f}", "-frames:v", "1",
          "-f", "rawvideo", "-pix_fmt", "gray", "-"],
         capture_output=True, check=True,
     ).stdout
