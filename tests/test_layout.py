@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "episodekit"
-STAGES = ("ingest", "narrate", "speech", "subtitles", "audio", "bundle", "check")
+STAGES = ("ingest", "narrate", "speech", "subtitles", "audio", "bundle", "check", "video")
 WIRING = {"episodekit.build", "episodekit.cli", "episodekit.__main__"}
 
 

@@ -158,7 +158,7 @@ def test_violation_is_one_line() -> None:
 def test_rules_are_a_named_table() -> None:
     assert [name for name, _, _ in RULES] == [
         "manifest", "srt", "vtt", "text-matches-script", "mp3", "chapters", "description",
-        "feed-identity", "cover", "artwork", "podcast-chapters", "upload"]
+        "feed-identity", "cover", "artwork", "podcast-chapters", "upload", "video"]
 
 
 LONG_LINE = "一二三四五六七八九十一二三四五六七A"  # 17 CJK + one Latin letter: 17.5 wide

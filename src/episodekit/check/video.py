@@ -13,10 +13,9 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from episodekit.audio.ffmpeg import measure_file, parse_ebur128
 from episodekit.check.files import Bundle, Violation
 from episodekit.errors import AudioError
-from episodekit.media import ffmpeg_exe
+from episodekit.media import ffmpeg_exe, measure_file, parse_ebur128
 
 VIDEO = "episode.mp4"
 VIDEO_SIZE = (1920, 1080)
