@@ -19,8 +19,9 @@ import srt
 from episodekit.check import check_bundle
 from episodekit.check.video import probe_and_decode
 from episodekit.cli import main
+from episodekit.errors import InputError
 from episodekit.media import ffmpeg_exe
-from episodekit.video import render_video
+from episodekit.video import VideoStyle, render_video
 from episodekit.video.picture import (
     FRAME_AFTER_CHANGE_MS,
     MAX_FRAME_GAP_MS,
@@ -29,6 +30,7 @@ from episodekit.video.picture import (
     ass_time,
     frame_times,
 )
+from episodekit.video.style import StyleError
 
 SCRIPT = """---
 title: 影片測試：字幕與章節
@@ -243,3 +245,29 @@ def test_frames_follow_the_changes() -> None:
 def test_ass_text_is_literal() -> None:
     assert ass_text("a{\\b1}b\nc") == "a｛＼b1｝b\\Nc"
     assert ass_time(3_723_456) == "1:02:03.46"
+
+
+def test_a_background_image_is_used(built: tuple[Path, str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "image"
+    shutil.copytree(built[0], folder)
+    picture = tmp_path / "bg.png"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "color=c=0xc04020:s=640x480",
+         "-frames:v", "1", str(picture)],
+        check=True,
+    )
+    render_video(folder, VideoStyle(background_image=picture))
+    corner = frame(folder / "episode.mp4", 1.0)[0:40, 0:40].mean()
+    plain = frame(built[0] / "episode.mp4", 1.0)[0:40, 0:40].mean()
+    assert corner > plain + 30  # the orange image, not the dark default colour
+
+
+def test_bad_style_values_are_one_line(built: tuple[Path, str, str], tmp_path: Path) -> None:
+    with pytest.raises(StyleError, match=r"^video colour 'white': give it as #rrggbb"):
+        render_video(built[0], VideoStyle(colour="white"))
+    missing = tmp_path / "nope.png"
+    with pytest.raises(InputError, match="background image not found"):
+        render_video(built[0], VideoStyle(background_image=missing))
+    with pytest.raises(StyleError, match="cannot be used as a font"):
+        render_video(built[0], VideoStyle(font=built[0] / "script.md"))
+    assert (built[0] / "episode.mp4").is_file()  # the good video is left as it was
