@@ -10,7 +10,7 @@ import shutil
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -19,7 +19,6 @@ from episodekit.errors import EpisodeError, InputError
 
 if TYPE_CHECKING:
     from episodekit.model import WriterReport
-    from episodekit.video import VideoStyle
 
 app = typer.Typer(
     name="episode",
@@ -254,25 +253,20 @@ def build_command(
         + f"  files      {', '.join(sorted(result.files))}"
     )
     if video:
-        _render_video(result.folder, soft_subtitles)
+        _render_video(result.folder, soft_subtitles, show)
 
 
-def _video_style() -> VideoStyle:
-    """The video's look. The one place to plug in show.toml's [video] table (issue 13):
-    return `load_show().video` here once the show is on main (same fields as VideoStyle)."""
-    from episodekit.video import VideoStyle
-
-    return VideoStyle()
-
-
-def _render_video(folder: Path, soft_subtitles: bool) -> None:
+def _render_video(folder: Path, soft_subtitles: bool, show: Path | None) -> None:
+    """episode.mp4 in the style of the show's [video] table, with progress on stderr."""
     from episodekit.progress import SecondsProgress
+    from episodekit.show import load_show
     from episodekit.video import read_facts, render_video
 
+    style = load_show(show).video
     total_s = read_facts(folder).duration_ms / 1000
     with SecondsProgress(total_s, "video") as progress:
         report = render_video(
-            folder, _video_style(), soft_subtitles=soft_subtitles, on_progress=progress.update
+            folder, style, soft_subtitles=soft_subtitles, on_progress=progress.update
         )
     kind = "subtitle track" if soft_subtitles else "burned-in subtitles"
     _say(
@@ -287,11 +281,15 @@ def video_command(
     soft_subtitles: Annotated[
         bool, typer.Option(help="A language-tagged subtitle track instead of burned-in text.")
     ] = False,
+    show: Annotated[
+        Path | None, typer.Option(help="The show file (default: ./show.toml or the built-in).")
+    ] = None,
 ) -> None:
-    """Render episode.mp4 (1920x1080 H.264 + AAC) from a bundle built before."""
+    """Render episode.mp4 (1920x1080 H.264 + AAC) from a bundle built before, in the style of
+    the show's [video] table."""
     if not folder.is_dir():
         raise InputError(folder, "no such bundle folder")
-    _render_video(folder, soft_subtitles)
+    _render_video(folder, soft_subtitles, show)
 
 
 def _parse_pauses(text: str) -> tuple[int, int, int]:

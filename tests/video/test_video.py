@@ -20,6 +20,7 @@ from episodekit.check import check_bundle
 from episodekit.check.video import probe_and_decode
 from episodekit.cli import main
 from episodekit.errors import InputError
+from episodekit.fonts import FontError
 from episodekit.media import ffmpeg_exe
 from episodekit.video import VideoStyle, render_video
 from episodekit.video.picture import (
@@ -268,7 +269,7 @@ def test_bad_style_values_are_one_line(built: tuple[Path, str, str], tmp_path: P
     missing = tmp_path / "nope.png"
     with pytest.raises(InputError, match="background image not found"):
         render_video(built[0], VideoStyle(background_image=missing))
-    with pytest.raises(StyleError, match="cannot be used as a font"):
+    with pytest.raises(FontError, match="cannot be used as a font"):
         render_video(built[0], VideoStyle(font=built[0] / "script.md"))
     assert (built[0] / "episode.mp4").is_file()  # the good video is left as it was
 
@@ -297,3 +298,29 @@ def test_check_reports_a_video_unlike_the_mp3(
     found = [str(v) for v in check_bundle(folder)]
     # (Re-encoding the audio here also shifts the length a little: the rule is what matters.)
     assert any(re.match(expected, line) for line in found), found
+
+
+def test_the_show_sets_the_style(
+    built: tuple[Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "styled"
+    shutil.copytree(built[0], folder)
+    show = tmp_path / "show.toml"
+    show.write_text(
+        'name = "測試台"\nhost = "小明"\n\n[video]\nbackground_colour = "#c04020"\n'
+        "font_size = 96\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(["video", str(folder), "--show", str(show)], capsys)
+    assert code == 0, err
+    styled, plain = frame(folder / "episode.mp4", 1.0), frame(built[0] / "episode.mp4", 1.0)
+    assert styled[0:40, 0:40].mean() > plain[0:40, 0:40].mean() + 30  # the show's colour
+    # A bigger subtitle takes more rows of the subtitle band than the default size does.
+    assert text_rows(styled) > 1.3 * text_rows(plain) > 0
+
+
+def text_rows(picture: np.ndarray) -> int:
+    """How many rows of the subtitle band hold text (bright pixels on the dark picture)."""
+    band = picture[SUBTITLE_BAND[0] - 100 : SUBTITLE_BAND[1]]
+    background = np.median(band)
+    return int((np.abs(band - background).max(axis=1) > 80).sum())

@@ -1,29 +1,25 @@
-"""How the video looks: the subtitle font and colours, the background, and the sizes of the
-title and the chapter card derived from them.
-
-`VideoStyle` has the fields (and defaults) of the `[video]` table of show.toml (issue 13). Until
-the show lands on main, `episode video` and `episode build --video` use `VideoStyle()`; the one
-place to plug the show in is `style_for` in cli.py: pass `show.video` there instead.
+"""How the video looks: show.toml's `[video]` table (`episodekit.show.VideoStyle`: font, sizes,
+colours, margin, background) turned into what libass and ffmpeg take, and the sizes of the title
+and the chapter card derived from the subtitle size.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
 from episodekit.errors import EpisodeError
+from episodekit.fonts import default_font, face_index, load_font
 from episodekit.model import ChineseScript
+from episodekit.show import VideoStyle
 
 WIDTH, HEIGHT = 1920, 1080
 
-# Noto Sans CJK (the noto-cjk-sans-otc wheel): one collection with every Traditional and
-# Simplified character; the face only picks the regional glyph forms.
-DEFAULT_FONT_PACKAGE, DEFAULT_FONT_FILE = "noto_cjk_sans_otc", "NotoSansCJK-Regular.ttc"
-FACES: dict[ChineseScript, int] = {"hans": 2, "hant": 3}
-
 _HEX_COLOUR = re.compile(r"^#([0-9a-fA-F]{6})$")
+
+__all__ = ["HEIGHT", "WIDTH", "Font", "StyleError", "VideoStyle", "ass_colour", "ffmpeg_colour",
+           "resolve_font"]
 
 
 class StyleError(EpisodeError):
@@ -36,21 +32,6 @@ class StyleError(EpisodeError):
 
 
 @dataclass(frozen=True)
-class VideoStyle:
-    """The `[video]` table of show.toml; sizes are pixels on the 1920x1080 frame."""
-
-    font: Path | None = None  # None: Noto Sans CJK, installed with episodekit
-    font_index: int | None = None  # the face in a .ttc; None: by the episode's script
-    font_size: int = 64
-    colour: str = "#ffffff"
-    outline_colour: str = "#000000"
-    outline: int = 3
-    margin: int = 60  # between the subtitles and the bottom edge
-    background_colour: str = "#14182a"
-    background_image: Path | None = None
-
-
-@dataclass(frozen=True)
 class Font:
     """A font file and the family name libass finds it by."""
 
@@ -58,27 +39,20 @@ class Font:
     family: str
 
 
-def default_font_path() -> Path:
-    return Path(str(files(DEFAULT_FONT_PACKAGE) / DEFAULT_FONT_FILE))
-
-
 def resolve_font(style: VideoStyle, script: ChineseScript) -> Font:
-    """The font file of `style` and its family name (read from the file with Pillow)."""
-    from PIL import ImageFont
+    """The font file of `style` and its family name, read from the file.
 
-    path = style.font or default_font_path()
-    index = style.font_index if style.font_index is not None else (
-        FACES[script] if style.font is None else 0
-    )
-    try:
-        family, _face = ImageFont.truetype(str(path), 16, index=index).getname()
-    except OSError as error:
-        raise StyleError(str(path), f"cannot be used as a font (face {index}): {error}") from error
+    The default collection's face follows the subtitles' script; a font file of the user's
+    without a `font_index` is taken at its first face (a plain .ttf has only that one)."""
+    path = style.font or default_font()
+    if style.font is None:
+        index = face_index(script, style.font_index)
+    else:
+        index = style.font_index if style.font_index is not None else 0
+    family, _face = load_font(path, index, 16).getname()
     if not family:
         raise StyleError(str(path), f"face {index} has no family name")
     return Font(path=path, family=family)
-
-
 def ass_colour(hex_colour: str, alpha: int = 0) -> str:
     """'#rrggbb' as ASS's &HAABBGGRR (alpha 0 is opaque, 255 transparent)."""
     match = _HEX_COLOUR.match(hex_colour)
