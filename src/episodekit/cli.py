@@ -10,7 +10,7 @@ import shutil
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -64,6 +64,10 @@ def _minutes(seconds: float) -> str:
 WriterChoice = Annotated[
     str, typer.Option("--writer", help="Who writes the narration: template or llm.")
 ]
+ShowOption = Annotated[Path | None, typer.Option(help="Show file (default ./show.toml, built-in)")]
+SoftSubtitlesOption = Annotated[
+    bool, typer.Option(help="With the video: a subtitle track instead of burned-in text.")
+]
 ModelOption = Annotated[
     str | None, typer.Option(help="The language model for --writer llm (env EPISODEKIT_LLM_MODEL).")
 ]
@@ -106,9 +110,7 @@ def script(
         Path | None, typer.Option(help="Template folder (default: ./scripts or the built-in).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite a script.md you have edited.")] = False,
-    show: Annotated[
-        Path | None, typer.Option(help="The show file (default: ./show.toml or the built-in).")
-    ] = None,
+    show: ShowOption = None,
     writer: WriterChoice = "template",
     model: ModelOption = None,
     source: SourceOption = None,
@@ -166,9 +168,7 @@ def build_command(
     ] = False,
     templates: Annotated[Path | None, typer.Option(help="Template folder.")] = None,
     voices: Annotated[Path | None, typer.Option(help="Voice profile folder.")] = None,
-    show: Annotated[
-        Path | None, typer.Option(help="The show file (default: ./show.toml or the built-in).")
-    ] = None,
+    show: ShowOption = None,
     loudness: Annotated[
         float | None,
         typer.Option(help="Loudness target in LUFS (default: the show's, -16; YouTube plays -14)."),
@@ -197,17 +197,14 @@ def build_command(
     source: SourceOption = None,
     minutes: MinutesOption = None,
     strict: StrictOption = False,
-    video: Annotated[
-        bool, typer.Option("--video", help="Also render episode.mp4 (YouTube, Bilibili).")
-    ] = False,
-    soft_subtitles: Annotated[
-        bool, typer.Option(help="With --video: a subtitle track instead of burned-in text.")
-    ] = False,
+    video: Annotated[bool, typer.Option(help="Also render the video, episode.mp4.")] = False,
+    soft_subtitles: SoftSubtitlesOption = False,
 ) -> None:
     """Build the episode: script, audio, subtitles and upload files in out/<stem>/."""
     from episodekit.build import BuildOptions, build, writer_options
     from episodekit.model import Music, Pauses
     from episodekit.speech.engines import ENGINES
+    from episodekit.video import render_for_show
 
     if engine not in ("auto", *ENGINES):
         *others, last = ("auto", *ENGINES)
@@ -253,43 +250,18 @@ def build_command(
         + f"  files      {', '.join(sorted(result.files))}"
     )
     if video:
-        _render_video(result.folder, soft_subtitles, show)
-
-
-def _render_video(folder: Path, soft_subtitles: bool, show: Path | None) -> None:
-    """episode.mp4 in the style of the show's [video] table, with progress on stderr."""
-    from episodekit.progress import SecondsProgress
-    from episodekit.show import load_show
-    from episodekit.video import read_facts, render_video
-
-    style = load_show(show).video
-    total_s = read_facts(folder).duration_ms / 1000
-    with SecondsProgress(total_s, "video") as progress:
-        report = render_video(
-            folder, style, soft_subtitles=soft_subtitles, on_progress=progress.update
-        )
-    kind = "subtitle track" if soft_subtitles else "burned-in subtitles"
-    _say(
-        f"wrote {report.path} in {report.seconds:.1f} s: {_minutes(report.duration_ms / 1000)}, "
-        f"{report.frames} frames, {kind}"
-    )
+        _say(render_for_show(result.folder, show, soft_subtitles=soft_subtitles).describe())
 
 
 @app.command(name="video")
 def video_command(
     folder: Annotated[Path, typer.Argument(help="A built bundle folder, e.g. out/<stem>/.")],
-    soft_subtitles: Annotated[
-        bool, typer.Option(help="A language-tagged subtitle track instead of burned-in text.")
-    ] = False,
-    show: Annotated[
-        Path | None, typer.Option(help="The show file (default: ./show.toml or the built-in).")
-    ] = None,
+    soft_subtitles: SoftSubtitlesOption = False, show: ShowOption = None,
 ) -> None:
-    """Render episode.mp4 (1920x1080 H.264 + AAC) from a bundle built before, in the style of
-    the show's [video] table."""
-    if not folder.is_dir():
-        raise InputError(folder, "no such bundle folder")
-    _render_video(folder, soft_subtitles, show)
+    """Render episode.mp4 (1920x1080 H.264 + AAC) from a built bundle, in the show's style."""
+    from episodekit.video import render_for_show
+
+    _say(render_for_show(folder, show, soft_subtitles=soft_subtitles).describe())
 
 
 def _parse_pauses(text: str) -> tuple[int, int, int]:
@@ -387,9 +359,7 @@ def feed(
     out: Annotated[Path, typer.Argument(help="The folder holding the built bundles.")] = Path(
         "out"
     ),
-    show: Annotated[
-        Path | None, typer.Option(help="The show file (default: ./show.toml or the built-in).")
-    ] = None,
+    show: ShowOption = None,
 ) -> None:
     """Write OUT/feed.xml, a podcast feed (RSS 2.0, Apple, Podcasting 2.0) of every bundle."""
     from episodekit.bundle import write_feed

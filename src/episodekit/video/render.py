@@ -28,6 +28,8 @@ from episodekit.chinese import dominant_script
 from episodekit.errors import EpisodeError, InputError
 from episodekit.files import atomic_path
 from episodekit.media import ffmpeg_exe
+from episodekit.progress import SecondsProgress
+from episodekit.show import load_show
 from episodekit.video.picture import Timed, ass_document, frame_times
 from episodekit.video.style import HEIGHT, WIDTH, VideoStyle, ffmpeg_colour, resolve_font
 
@@ -65,6 +67,14 @@ class VideoReport:
     seconds: float
     frames: int
     duration_ms: int
+    soft_subtitles: bool = False
+
+    def describe(self) -> str:
+        """One line for the user: "wrote out/x/episode.mp4 in 98.8 s: 42:21, 2015 frames, ..."."""
+        minutes, seconds = divmod(round(self.duration_ms / 1000), 60)
+        kind = "subtitle track" if self.soft_subtitles else "burned-in subtitles"
+        return (f"wrote {self.path} in {self.seconds:.1f} s: {minutes}:{seconds:02d}, "
+                f"{self.frames} frames, {kind}")
 
 
 def read_facts(folder: Path) -> EpisodeFacts:
@@ -250,4 +260,18 @@ def render_video(
         seconds=time.perf_counter() - started,
         frames=frames,
         duration_ms=facts.duration_ms,
+        soft_subtitles=soft_subtitles,
     )
+
+
+def render_for_show(
+    folder: Path, show_file: Path | None, *, soft_subtitles: bool = False
+) -> VideoReport:
+    """`render_video` in the style of the show's [video] table (show.toml, or `show_file`),
+    with progress on stderr: a bar on a terminal, a line every tenth otherwise."""
+    style = load_show(show_file).video
+    total_s = read_facts(folder).duration_ms / 1000
+    with SecondsProgress(total_s, "video") as progress:
+        return render_video(
+            folder, style, soft_subtitles=soft_subtitles, on_progress=progress.update
+        )
