@@ -5,10 +5,13 @@ checker, and an interrupted render."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -324,3 +327,35 @@ def text_rows(picture: np.ndarray) -> int:
     band = picture[SUBTITLE_BAND[0] - 100 : SUBTITLE_BAND[1]]
     background = np.median(band)
     return int((np.abs(band - background).max(axis=1) > 80).sum())
+
+
+def test_ctrl_c_in_a_terminal_leaves_no_video(tmp_path: Path) -> None:
+    """SIGINT to the whole process group, as a terminal sends it: ffmpeg and Python both get it
+    mid-render (a ten-minute bundle renders for many seconds; the signal follows the first
+    progress line), and nothing is left under episode.mp4 or as a temporary file."""
+    folder = tmp_path / "long"
+    folder.mkdir()
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=24000",
+         "-t", "600", "-c:a", "libmp3lame", "-b:a", "32k", str(folder / "episode.mp3")],
+        check=True,
+    )
+    cue_rows = [srt.Subtitle(i + 1, timedelta(seconds=2 * i), timedelta(seconds=2 * i + 1.5),
+                             f"第{i + 1}句") for i in range(300)]
+    (folder / "episode.srt").write_text(srt.compose(cue_rows), encoding="utf-8")
+    (folder / "manifest.json").write_text(json.dumps({
+        "title": "長的", "duration_ms": 600_000,
+        "chapters": [{"title": "開場", "start_ms": 0, "end_ms": 600_000}],
+    }), encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "episodekit", "video", str(folder)],
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert process.stderr is not None
+    first = process.stderr.readline()
+    assert first.startswith("episode: video 0%"), first
+    os.killpg(process.pid, signal.SIGINT)
+    rest = process.stderr.read()
+    assert process.wait(timeout=60) == 130, rest
+    assert sorted(p.name for p in folder.iterdir()) == ["episode.mp3", "episode.srt",
+                                                         "manifest.json"]
