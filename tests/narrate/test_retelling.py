@@ -244,3 +244,15 @@ def test_the_hook_does_not_say_recently_twice() -> None:
     body = body_text(narrate(doc, TEMPLATES))
     assert body.count("最近") == 1
     assert "Sam Altman在一次訪談中" in body
+
+
+def test_a_chapter_whose_topic_is_a_question_is_asked() -> None:
+    _, _, body = _by_name("comparison_table.txt")
+    assert "那麼，怎麼選呢？" in body and "怎麼選又是怎麼回事" not in body
+
+
+def test_the_hand_over_is_said_once() -> None:
+    _, _, body = _by_name("chatter_around_rule.txt")  # its opening 分享了她的思考: not a hand-over
+    assert body.count("今天大飛就來給大家簡單分享一下。") == 1
+    _, seed = _script(SEEDS[1])  # 003 opens with 這次要和大家分享的是…: that is the hand-over
+    assert "今天大飛就來給大家簡單分享一下" not in body_text(seed)

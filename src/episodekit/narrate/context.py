@@ -35,6 +35,9 @@ OUTRO_TITLES = ("結尾", "結語", "總結", "尾聲", "結束語")
 
 # A sentence that already says who: 他/她 (not 其他), or a name.
 RGX_SOMEONE = re.compile(r"(?<![其])[他她]")
+RGX_SHARES = re.compile(r"(?:和|跟|給|与|與|為|为)大家(?:簡單|简单)?分享")
+# A chapter topic that is itself a question ("怎麼選") is asked, not announced.
+RGX_ASKS = re.compile(r"怎麼|怎么|如何|為什麼|为什么|什麼|什么|哪|嗎|吗|呢|？|\?")
 RGX_RECENTLY = re.compile(r"^(?:最近|近日|近期|日前|最新)")
 # A turn this short ("謝謝。", "我不知道。") takes a plain verb.
 SHORT_REPLY = 8
@@ -229,9 +232,14 @@ def context(doc: Document) -> dict[str, Any]:
         closing = _blocks(sections.pop().blocks, doc, count)
     chapters = [_chapter(s, doc, count) for s in sections if s.blocks]
     lead = 0  # the first chapter has its own lead-in; the others take turns, once each
+    asked = False  # the first chapter whose topic is a question is asked ("那麼，怎麼選呢？")
     for number, chapter in enumerate(chapters, start=1):
+        chapter["asks"] = (
+            not asked and chapter["announce"] and bool(RGX_ASKS.search(chapter["topic"]))
+        )
+        asked = asked or chapter["asks"]
         chapter["number"], chapter["lead"] = number, lead
-        lead += number > 1 and chapter["announce"]
+        lead += number > 1 and chapter["announce"] and not chapter["asks"]
     topics = [
         c["topic"]
         for c in chapters
@@ -253,6 +261,8 @@ def context(doc: Document) -> dict[str, Any]:
         "has_signoff": doc.has_signoff,
         "intro_blocks": intro,
         "intro_text": "".join(b.get("text", "") for b in intro),
+        # The opening already hands over ("這次要和大家分享的是…"): no second hand-over.
+        "opening_shares": bool(RGX_SHARES.search("".join(b.get("text", "") for b in intro))),
         "hook_topics": topics,
         # The hook does not say 最近 when the summary's first sentence does (no 最近…最近).
         "first_says_recently": bool(chapters and chapters[0]["blocks"])
