@@ -417,7 +417,11 @@ def test_the_summary_closing_words_lead_into_the_signoff() -> None:
     closing = "以上就是這次訪談的主要內容，大家有什麼看法？歡迎在評論區留言。"
     script = narrate(_closing_doc(closing), TEMPLATES)
     assert [c.title for c in script.chapters] == ["開場", "重點"]
-    assert [p.text for p in script.chapters[-1].paragraphs[-2:]] == [closing, SIGNOFF + "。"]
+    # The summary's own wrap-up gets the channel's 好了， and is not said twice.
+    assert [p.text for p in script.chapters[-1].paragraphs[-2:]] == [
+        "好了，" + closing,
+        SIGNOFF + "。",
+    ]
     text = render_script(script)
     assert text.count("以上就是") == 1 and text.count("評論區") == 1 and text.count(SIGNOFF) == 1
 
@@ -425,7 +429,7 @@ def test_the_summary_closing_words_lead_into_the_signoff() -> None:
 def test_closing_words_without_the_invitation_still_get_it() -> None:
     closing = "以上就是這次專訪的主要內容，話題較為廣泛"
     last = narrate(_closing_doc(closing), TEMPLATES).chapters[-1].paragraphs
-    assert last[-2].text == closing + "。"
+    assert last[-2].text == "好了，" + closing + "。"
     assert last[-1].text == "大家對此有什麼看法？歡迎在評論區留言。" + SIGNOFF + "。"
 
 
