@@ -140,12 +140,15 @@ def generate_script(
 ) -> tuple[Script, WriterReport | None]:
     """Narrate a summary file (its already decoded `text`, if given) into a Script for `show`,
     with the templates or a language model; the model's account (tokens, fallbacks) comes
-    with it."""
+    with it. What the narrator could not retell in full (a table too large) goes to
+    `report`."""
     document = parse_text(read_text(input_path) if text is None else text, input_path)
     show = show or load_show()
     folder = find_dir("scripts", templates)
     writer = writer or WriterOptions()
     if writer.writer == "template":
+        for line in narrate.retelling_notes(document):
+            report(line)
         return narrate.narrate(document, folder, voice=show.voice, show=show), None
     from episodekit.narrate import llm
 

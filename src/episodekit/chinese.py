@@ -55,3 +55,38 @@ def dominant_script(text: str, default: ChineseScript = "hant") -> ChineseScript
     if traditional == simplified:
         return default
     return "hant" if traditional > simplified else "hans"
+
+
+# OpenCC's s2tw "fixes" these although they are already Traditional (it takes 只 in 只相信 for
+# the measure word 隻, 注重 for 註重): a character of the text is never changed into one of them.
+OPENCC_FALSE_FRIENDS: frozenset[tuple[str, str]] = frozenset(
+    {("只", "隻"), ("注", "註"), ("秘", "祕"), ("了", "瞭")}
+)
+# Simplified forms OpenCC leaves in a Traditional text, because their characters also exist in
+# Traditional (系 as in 系統, 沖 as in 沖泡, 凈 as a variant). Phrase level, longest first.
+SIMPLIFIED_LEFTOVERS: tuple[tuple[str, str], ...] = (
+    ("關系", "關係"),
+    ("聯系", "聯繫"),
+    ("沖突", "衝突"),
+    ("沖擊", "衝擊"),
+    ("凈", "淨"),
+    ("勛", "勳"),
+    *((f"{head}于", f"{head}於") for head in "關對由至基屬等位終處在善趨歸急過勇敢便易難忠"),
+    ("于是", "於是"),
+)
+
+
+def one_script(text: str, script: ChineseScript) -> str:
+    """`text` written wholly in `script`, phrase by phrase (芯片制造 -> 芯片製造, 關系 -> 關係),
+    without OpenCC's false friends on text already in the target script. A text that went
+    through it once does not change the second time (the checks rely on that)."""
+    converted = convert(text, script)
+    if len(converted) == len(text) and converted != text:
+        converted = "".join(
+            old if (old, new) in OPENCC_FALSE_FRIENDS else new
+            for old, new in zip(text, converted, strict=True)
+        )
+    if script == "hant":
+        for simplified, traditional in SIMPLIFIED_LEFTOVERS:
+            converted = converted.replace(simplified, traditional)
+    return converted

@@ -66,7 +66,21 @@ class Prose:
     text: str
 
 
-Block = Point | Turn | Quote | Prose
+@dataclass(frozen=True)
+class Table:
+    """A table of the summary: `header` names the columns (the first column names what each row
+    compares, the others the things compared), `rows` hold the cells, row by row."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    @property
+    def text(self) -> str:
+        """Every cell, for "does this text reach the script" checks."""
+        return "，".join(cell for row in (self.header, *self.rows) for cell in row if cell)
+
+
+Block = Point | Turn | Quote | Prose | Table
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,8 @@ class Document:
     script: ChineseScript = "hant"
     source: str = ""  # the source link, for the description; never read aloud
     links: tuple[str, ...] = ()  # every other URL found, for the description
-    guest: str = ""  # the main guest's name when known ("Sam Altman")
+    guest: str = ""  # the main guest's name when known ("Sam Altman"); a person, never a product
+    host: str = ""  # the interviewer's name when the summary gives one ("Sonya Huang")
     has_greeting: bool = False  # the summary brought its own "大家好，這裡是…" greeting
     has_signoff: bool = False  # the summary brought its own "…我們下期再見"
 

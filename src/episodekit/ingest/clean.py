@@ -13,19 +13,26 @@ import re
 import yaml
 
 from episodekit.ingest.inline import RGX_URL, RGX_URL_USEFUL, strip_controls
+from episodekit.wording import CHATTER, Rule, cut_asides, matches
 
-# Lines an assistant writes to the user before the summary, patterns by meaning.
-OPENING_CHATTER: tuple[tuple[str, re.Pattern[str]], ...] = (
+# Lines an assistant writes to the user before the summary: (name, why, pattern).
+OPENING_CHATTER: tuple[Rule, ...] = (
     (
         "ack_then_colon",
+        "an assistant acknowledging the request, then handing the text over",
         re.compile(
             r"^(?:好的|好|當然|当然|沒問題|没问题|OK|Okay|Sure)[，,！!。.\s].*(?:[:：]|如下[。.]?)$",
             re.I,
         ),
     ),
-    ("for_you", re.compile(r"(?:為你|为你|為您|为您|幫你|帮你|幫您|帮您).*(?:[:：]|如下[。.]?)$")),
+    (
+        "for_you",
+        "the text presented as made for the user",
+        re.compile(r"(?:為你|为你|為您|为您|幫你|帮你|幫您|帮您).*(?:[:：]|如下[。.]?)$"),
+    ),
     (
         "here_follows",
+        "announces the edited text",
         re.compile(
             r"^(?:以下是|下面是|這是|这是).*(?:整理|改寫|改写|潤色|润色|優化|优化|修改|重寫|重写|精簡|精简|版本)"
             r".*[:：]$"
@@ -33,31 +40,70 @@ OPENING_CHATTER: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "as_follows",
+        "announces the edited text",
         re.compile(r"(?:整理|改寫|改写|修改|優化|优化)後?的?(?:文稿|版本|內容|内容|稿件)如下"),
     ),
     (
         "english_here_is",
+        "English assistant hand-over",
         re.compile(r"^(?:Sure|Okay|OK|Certainly)?[,!. ]*(?:here is|here's)\b.*:$", re.I),
     ),
 )
 # Lines after the summary: an assistant's sign-off to the user (not to the audience: "大家"
 # is content), model trailers, and a newsletter's boilerplate after a transcript.
-CLOSING_CHATTER: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("hope_helps_you", re.compile(r"希望.{0,24}(?:您|你)(?![們们])")),
+CLOSING_CHATTER: tuple[Rule, ...] = (
+    (
+        "hope_helps_you",
+        "hopes the text helps 您/你: said to the user, not the audience",
+        re.compile(r"希望.{0,24}(?:您|你)(?![們们])"),
+    ),
     (
         "ask_for_changes",
+        "offers to revise the text",
         re.compile(
             r"(?:如果|如|若).{0,12}(?:需要|想要|有).{0,24}(?:修改|調整|调整|幫助|帮助|補充|补充)"
         ),
     ),
-    ("tell_me", re.compile(r"(?:請|请)(?:隨時|随时)?(?:告訴|告诉|讓|让)我")),
-    ("about_this_version", re.compile(r"^(?:這個|这个|此|以上|這份|这份)(?:版本|整理|文稿)")),
-    ("english_hope", re.compile(r"\b(?:hope this helps|let me know if)\b", re.I)),
-    ("model_trailer", re.compile(r"^\[(?:model|模型)\s*[=:：][^\]]*\]$", re.I)),
-    ("as_podcast", re.compile(r"可作[為为]播客|播客播放器|available as a podcast", re.I)),
-    ("single_recipient", re.compile(r"(?:單個|单个)接收者|(?:轉發|转发).{0,8}(?:沒問題|没问题)")),
-    ("supporter_thanks", re.compile(r"作[為为]支持者|訂閱者|订阅者|subscriber", re.I)),
-    ("subscribe", re.compile(r"訂閱|订阅|退訂|退订|subscribe|newsletter|團體折扣|团体折扣", re.I)),
+    (
+        "tell_me",
+        "asks the user to reply",
+        re.compile(r"(?:請|请)(?:隨時|随时)?(?:告訴|告诉|讓|让)我"),
+    ),
+    (
+        "about_this_version",
+        "describes the edited version",
+        re.compile(r"^(?:這個|这个|此|以上|這份|这份)(?:版本|整理|文稿)"),
+    ),
+    (
+        "english_hope",
+        "English assistant sign-off",
+        re.compile(r"\b(?:hope this helps|let me know if)\b", re.I),
+    ),
+    (
+        "model_trailer",
+        "the model's name, appended by a tool",
+        re.compile(r"^\[(?:model|模型)\s*[=:：][^\]]*\]$", re.I),
+    ),
+    (
+        "as_podcast",
+        "a newsletter's note that the interview is also a podcast",
+        re.compile(r"可作[為为]播客|播客播放器|available as a podcast", re.I),
+    ),
+    (
+        "single_recipient",
+        "a newsletter's forwarding policy",
+        re.compile(r"(?:單個|单个)接收者|(?:轉發|转发).{0,8}(?:沒問題|没问题)"),
+    ),
+    (
+        "supporter_thanks",
+        "a newsletter thanking its subscribers",
+        re.compile(r"作[為为]支持者|訂閱者|订阅者|subscriber", re.I),
+    ),
+    (
+        "subscribe",
+        "a newsletter's subscription boilerplate",
+        re.compile(r"訂閱|订阅|退訂|退订|subscribe|newsletter|團體折扣|团体折扣", re.I),
+    ),
 )
 RGX_MODEL_TRAILER = re.compile(r"^\s*\[(?:model|模型)\s*[=:：][^\]]*\]\s*$", re.I | re.M)
 RGX_SOURCE_LINE = re.compile(
@@ -123,18 +169,38 @@ def clean_text(text: str) -> tuple[str, str, str, list[str]]:
         lines.append(line.rstrip())
     lines = _trim(lines, OPENING_CHATTER, from_end=False)
     lines = _trim(lines, CLOSING_CHATTER, from_end=True)
+    # Chatter can also stand after the title or around a `---`; a line that is nothing else
+    # goes here, a chatter clause inside a content line goes when sections are built.
+    lines = [cut_asides(line) for line in lines if not _only_chatter(line)]
     return "\n".join(lines), title, source, links
 
 
-def _trim(
-    lines: list[str], patterns: tuple[tuple[str, re.Pattern[str]], ...], *, from_end: bool
-) -> list[str]:
+RGX_SENTENCE_END = re.compile(r"(?<=[。！？!?])")
+RGX_CLAUSE_END = re.compile(r"(?<=[，,；;：:])")
+
+
+def _only_chatter(line: str) -> bool:
+    """Is every sentence of `line` something a summarizer says to its user? A sentence is when
+    its first clause is, or each of its clauses is: «以上就是全部內容，希望我的整理對大家有所
+    幫助» is content with a chatter clause, cut later (sections.py)."""
+    sentences = [s for s in RGX_SENTENCE_END.split(_plain(line)) if s.strip()]
+    return bool(sentences) and all(_chatter_sentence(s) for s in sentences)
+
+
+def _chatter_sentence(sentence: str) -> bool:
+    clauses = [c for c in RGX_CLAUSE_END.split(sentence) if c.strip(" 。！？!?")]
+    if not clauses:
+        return False
+    return bool(matches(CHATTER, clauses[0])) or all(matches(CHATTER, c) for c in clauses)
+
+
+def _trim(lines: list[str], patterns: tuple[Rule, ...], *, from_end: bool) -> list[str]:
     """Drop blank lines and lines matching `patterns` from one end, up to the first content."""
     order = range(len(lines) - 1, -1, -1) if from_end else range(len(lines))
     cut = None
     for index in order:
         plain = _plain(lines[index])
-        if plain and not any(p.search(plain) for _, p in patterns):
+        if plain and not matches(patterns, plain):
             break
         cut = index
     if cut is None:

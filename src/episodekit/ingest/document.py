@@ -31,22 +31,10 @@ def parse_text(text: str, path: Path) -> Document:
 
 
 def to_script(text: str, script: ChineseScript) -> str:
-    """`text` in one script, changing only characters that belong to the other one.
-
-    OpenCC converts by phrase, and on text already in the target script it "fixes" characters
-    both scripts share (s2tw turns 只相信 into 隻相信, 注重 into 註重). So a character changes
-    only if, on its own, it converts: it is specific to the other script.
-    """
-    converted = chinese.convert(text, script)
-    if converted == text or len(converted) != len(text):
-        return converted
-    singles = chinese.each_on_its_own(text, script)
-    if singles is None:
-        return converted
-    specific = {c for c, single in singles.items() if c != single}
-    return "".join(
-        new if old in specific else old for old, new in zip(text, converted, strict=True)
-    )
+    """`text` in one script at phrase level (chinese.one_script): 關系 -> 關係, 芯片制造 ->
+    芯片製造, while OpenCC's false friends on text already in that script (只相信 -> 隻相信)
+    are left alone."""
+    return chinese.one_script(text, script)
 
 
 def load_document(path: Path) -> Document:

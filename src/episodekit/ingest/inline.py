@@ -29,6 +29,15 @@ RGX_EMPTY_BRACKETS = re.compile(r"\(\s*\)|（\s*）|「\s*」|“\s*”|\[\s*\]|
 RGX_SPACE_BEFORE_CJK_PUNCT = re.compile(r"\s+([，。、；：！？」』）])")
 RGX_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 EDGE_PUNCT = "，,、；;：:. \u3000"
+_HAN = r"\u3400-\u9fff\uf900-\ufaff"
+# An English gloss in brackets right after the Chinese term it translates:
+# 超級智能(superintelligence).
+# The listener needs the Chinese term; the gloss is for readers, so it is said once (dropped),
+# unless it is an acronym the channel says itself (通用人工智能（AGI）).
+RGX_GLOSS = re.compile(rf"(?<=[{_HAN}」”’])\s*[（(]\s*([A-Za-z][A-Za-z0-9 '’.,\-&/]*?)\s*[)）]")
+RGX_ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9\-]{0,7}[A-Z0-9]s?$")
+RGX_HALF_BRACKETS = re.compile(r"\s*\(([^()]*)\)\s*")
+RGX_WIDE = re.compile(rf"[{_HAN}\u3000-\u303f\uff00-\uffef「」“”]")
 
 
 def strip_controls(text: str) -> str:
@@ -59,9 +68,25 @@ def clean_inline(text: str, links: list[str]) -> str:
     text = RGX_URL.sub(lambda m: _keep_link(m.group(0), links, ""), text)
     text = RGX_EMPTY_BRACKETS.sub("", text)
     text = RGX_DANGLING.sub(r"\1", text)
+    text = spoken_brackets(text)
     text = RGX_SPACES.sub(" ", text)
     text = RGX_SPACE_BEFORE_CJK_PUNCT.sub(r"\1", text)
     return text.strip(EDGE_PUNCT).replace("\n", " ").strip()
+
+
+def spoken_brackets(text: str) -> str:
+    """Brackets as the listener needs them: an English gloss after the Chinese term it translates
+    is dropped (an acronym is kept), and brackets next to Chinese are full-width."""
+    text = RGX_GLOSS.sub(lambda m: f"（{m[1]}）" if RGX_ACRONYM.match(m[1]) else "", text)
+
+    def widen(m: re.Match[str]) -> str:
+        before = text[m.start() - 1 : m.start()] if m.start() else ""
+        after = text[m.end() : m.end() + 1]
+        if any(RGX_WIDE.match(c) for c in (before, after, m[1][:1], m[1][-1:]) if c):
+            return f"（{m[1].strip()}）"
+        return m[0]
+
+    return RGX_HALF_BRACKETS.sub(widen, text)
 
 
 def _keep_link(url: str, links: list[str], replacement: str) -> str:

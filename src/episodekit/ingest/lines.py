@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from episodekit.ingest.inline import EDGE_PUNCT, clean_inline
 from episodekit.model import Block, Point
+from episodekit.wording import LABEL_HEADINGS, looks_like_person, matches
 
 # ---------------------------------------------------------------- line shapes
 
@@ -40,7 +41,7 @@ RGX_SPEAKER = re.compile(
 )
 RGX_ALIAS = re.compile(r"^(.+?)\s*[（(]([^()（）]+)[)）]$")
 RGX_BOLD_LABEL = re.compile(r"^(\*\*|__)(.+?)\1\s*([:：]?)\s*(.*)$")
-RGX_PLAIN_LABEL = re.compile(r"^([^:：。，,！？!?；;「」“”()（）]{1,24}?)\s*[:：]\s*(.+)$")
+RGX_PLAIN_LABEL = re.compile(r"^([^:：。，,！？!?；;()（）]{1,24}?)\s*[:：]\s*(.+)$")
 RGX_NO_NAME = re.compile(r"[，,。！？!?；;、「」“”《》\[\]【】=<>/]|https?$|www", re.I)
 RGX_QUOTE_BY = re.compile(r"^(.*?)\s*(?:——|—|--|－－)\s*([^—\-]{1,30})$")
 # Latin names run straight into CJK text ("Sam Altman談…"), where \b sees no boundary.
@@ -77,6 +78,12 @@ META_TITLES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("changes_made", re.compile(r"^(?:changes made|notes on (?:the )?(?:edit|revision))", re.I)),
+    (
+        "editor_notes",
+        re.compile(
+            r"^(?:整理者|编者|編者|譯者|译者|筆者|笔者|整理)(?:備註|备注|附註|附注|說明|说明|按)$"
+        ),
+    ),
 )
 
 # Sentences the channel's template already says: kept out of the content, remembered as flags.
@@ -156,6 +163,10 @@ def _heading_text(text: str, links: list[str]) -> str:
     text = clean_inline(text, links)
     text = RGX_TIMESTAMP.sub("", text)
     text = RGX_ORDINAL_PREFIX.sub("", text)
+    # "核心：Altman a16z 訪談重點回顧": a bare label before the colon says nothing.
+    label, colon, rest = text.partition("：") if "：" in text else text.partition(":")
+    if colon and rest.strip() and matches(LABEL_HEADINGS, label.strip()):
+        text = rest
     return text.strip(EDGE_PUNCT + "：:")
 
 
@@ -217,7 +228,11 @@ def find_guest(title: str, text: str, lines: list[_Line], roles: dict[str, str])
         if name in title or (set(name.replace("·", " ").split()) & title_words and names[name] > 1):
             return name
     others = [n for n, r in roles.items() if r != "host" and n.lower() not in GUEST_WORDS]
-    return others[0] if len(others) == 1 else ""
+    if len(others) == 1:
+        return others[0]
+    # "李飛飛：空間智能是 AI 的下一個前沿": a title that opens with who is speaking.
+    m = re.match(r"^([^:：]{2,12})[:：]", title)
+    return m[1].strip() if m and looks_like_person(m[1].strip()) else ""
 
 
 def _bold_label(text: str) -> tuple[str, str] | None:

@@ -13,6 +13,7 @@ from typing import Literal
 from episodekit.ingest.inline import EDGE_PUNCT, clean_inline
 from episodekit.ingest.lines import (
     GREETING,
+    HOST_WORDS,
     META_TITLES,
     RGX_QUOTE_BY,
     RGX_TITLE_LABEL,
@@ -29,8 +30,21 @@ from episodekit.ingest.lines import (
     _table_row,
     find_guest,
 )
-from episodekit.model import Block, Document, Point, Prose, Quote, Section, Turn
+from episodekit.model import Block, Document, Point, Prose, Quote, Section, Table, Turn
 from episodekit.text import RGX_SENTENCE
+from episodekit.wording import (
+    CHATTER,
+    LABEL_HEADINGS,
+    looks_like_person,
+    matches,
+    strip_title_labels,
+)
+
+Patterns = tuple[tuple[str, re.Pattern[str]], ...]
+# What the summarizer says to its user, as (name, pattern) like the greeting and sign-off.
+_CHATTER: Patterns = tuple((name, pattern) for name, _why, pattern in CHATTER)
+RGX_CLAUSE = re.compile(r"[^，,；;]+[，,；;]?")
+RGX_LEADING_NAME = re.compile(r"^[A-Z][A-Za-z]*(?:[ ·][A-Z][A-Za-z]*)*\s*(?:的)?")
 
 
 def _join(parts: list[str]) -> str:
@@ -64,36 +78,52 @@ def _point_tree(items: list[tuple[int, str]], links: list[str]) -> list[Point]:
     return points
 
 
-def _table(rows: list[_Line], links: list[str]) -> list[Prose]:
-    """Each data row read as a sentence, the header cells as labels; separator rows dropped."""
+def _table(rows: list[_Line], links: list[str]) -> list[Table | Prose]:
+    """A table with a header row is a Table (narrate retells it by comparison); without one,
+    each row is read as a sentence. Separator rows are dropped."""
     cells = [
         [clean_inline(c, links) for c in row.text.split("|")] if row.kind == "table" else []
         for row in rows
     ]
-    header: list[str] = []
-    if len(rows) > 1 and rows[1].kind == "tsep":
-        header, cells = cells[0], cells[2:]
-    return [Prose(text) for row in cells if row and (text := _table_row(row, header))]
+    if len(rows) > 2 and rows[1].kind == "tsep" and len(cells[0]) > 1:
+        width = len(cells[0])
+        body = [tuple((row + [""] * width)[:width]) for row in cells[2:] if any(row)]
+        if body:
+            return [Table(header=tuple(cells[0]), rows=tuple(body))]
+    return [Prose(text) for row in cells if row and (text := _table_row(row, []))]
 
 
-def _remove_sentences(
-    text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...]
-) -> tuple[str, bool]:
+def _remove_sentences(text: str, patterns: Patterns) -> tuple[str, bool]:
+    """`text` without the sentences (or, when the rest of a sentence is content, the clauses:
+    «期待 GPT-5 的到來，我們下期再見。») that match `patterns`; True if any did."""
     kept, found = [], False
     for sentence in RGX_SENTENCE.findall(text):
-        if any(p.search(sentence) for _, p in patterns):
-            found = True
-        else:
+        if not _hit(sentence, patterns):
             kept.append(sentence)
+            continue
+        found = True
+        body = sentence.rstrip("。！？!?」』”’)）")
+        clauses = RGX_CLAUSE.findall(body)
+        rest = "".join(c for c in clauses if not _hit(c, patterns)).rstrip("，,；;")
+        # What is left must say something on its own («大家好，我是大飛» is still a greeting).
+        if rest and len(rest) < len(body) and not _hit(rest, patterns):
+            kept.append(rest + sentence[len(body) :])
     return "".join(kept).strip(EDGE_PUNCT), found
 
 
-def _strip_block(
-    block: Block, patterns: tuple[tuple[str, re.Pattern[str]], ...]
-) -> tuple[Block | None, bool]:
+def _hit(text: str, patterns: Patterns) -> bool:
+    return any(p.search(text) for _, p in patterns)
+
+
+def _strip_block(block: Block, patterns: Patterns) -> tuple[Block | None, bool]:
+    if isinstance(block, Table):
+        return block, False
     text, found = _remove_sentences(block.text, patterns)
     if not found:
         return block, False
+    if isinstance(block, Turn) and patterns is GREETING:
+        # A line that greets as the channel is the narrator speaking, not the host.
+        return (Prose(text) if text else None), True
     if isinstance(block, Point) and (text or block.children):
         return Point(text=text, label=block.label, children=block.children), True
     if not text:
@@ -105,7 +135,7 @@ def _strip_block(
     return Prose(text), True
 
 
-def _strip_all(sections: list[_Section], patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> bool:
+def _strip_all(sections: list[_Section], patterns: Patterns) -> bool:
     """Take the channel's own greeting (or sign-off) out of the content; True if there was one."""
     found = False
     for section in sections:
@@ -161,23 +191,48 @@ def parse_document(
     if not doc_title:
         sections, doc_title = _title_from_first_heading(sections, lines)
     sections = _fold_empty(sections)
+    _strip_all(sections, _CHATTER)
     has_greeting = _strip_all(sections, GREETING)
     has_signoff = _strip_all(sections, SIGNOFF)
+    if not doc_title:
+        doc_title = _title_from_first_sentence(sections)
     kept = tuple(
         Section(title=s.title, blocks=tuple(s.blocks))
         for s in sections
         if s.blocks and not any(p.match(s.title) for _, p in META_TITLES)
     )
     source = source or ""
+    guest = clean_inline(guest, [])
     return Document(
-        title=doc_title,
+        title=strip_title_labels(doc_title) or doc_title,
         sections=kept,
         source=source,
         links=tuple(u for u in dict.fromkeys(found_links) if u != source),
-        guest=clean_inline(guest, []),
+        guest=guest if looks_like_person(guest) else "",
+        host=_host_name(lines, roles),
         has_greeting=has_greeting,
         has_signoff=has_signoff,
     )
+
+
+def _title_from_first_sentence(sections: list[_Section]) -> str:
+    """A title-less summary is titled by its first clause (its first sentence when that clause
+    is too short to say anything)."""
+    first = next((b.text for s in sections for b in s.blocks if b.text.strip()), "")
+    sentence = RGX_SENTENCE.findall(first)[0] if RGX_SENTENCE.findall(first) else first
+    clause = RGX_CLAUSE.findall(sentence)[0] if RGX_CLAUSE.findall(sentence) else sentence
+    title = clause if len(clause) >= 8 else sentence
+    return title.strip(EDGE_PUNCT + "。！？!?")[:60]
+
+
+def _host_name(lines: list[_Line], roles: dict[str, str]) -> str:
+    """The interviewer's name when a host line gives it ("主持人（Sonya Huang）：")."""
+    for line in lines:
+        if line.kind == "speaker" and roles.get(line.name) == "host":
+            for name in (line.alias, line.name):
+                if looks_like_person(name) and name.lower() not in HOST_WORDS:
+                    return clean_inline(name, [])
+    return ""
 
 
 def _title_from_first_heading(
@@ -188,6 +243,8 @@ def _title_from_first_heading(
         return sections, ""
     first = next(ln for ln in lines if ln.kind == "heading")
     only_h1 = first.level == 1 and sum(ln.kind == "heading" and ln.level == 1 for ln in lines) == 1
+    # "最佳拍檔：【2025-10-07】DevDay 精華整理" over the summary's opening: a summarizer's title.
+    only_h1 = only_h1 or strip_title_labels(sections[1].title) != sections[1].title
     if not sections[1].blocks:
         return sections[2:], sections[1].title
     if only_h1:
@@ -206,7 +263,9 @@ def _fold_empty(sections: list[_Section]) -> list[_Section]:
             and section.title
             and not any(p.match(section.title) for _, p in META_TITLES)
         ):
-            pending.append(Prose(section.title))
+            # A bare label ("Sam Altman核心觀點") heads what follows and says nothing itself.
+            if not matches(LABEL_HEADINGS, RGX_LEADING_NAME.sub("", section.title)):
+                pending.append(Prose(section.title))
             continue
         section.blocks = [*pending, *section.blocks]
         pending = []

@@ -1,6 +1,7 @@
 """Stage 2, Document -> Script: the Jinja2 narrator, and script.md (read, write, estimate)."""
 
 from episodekit.narrate.render import narrate
+from episodekit.narrate.retell import retelling_notes
 from episodekit.narrate.scriptfile import (
     estimate_seconds,
     is_script_text,
@@ -17,5 +18,6 @@ __all__ = [
     "parse_script",
     "read_script",
     "render_script",
+    "retelling_notes",
     "write_script",
 ]

@@ -11,6 +11,7 @@ are swapped for private-use placeholders until the body is parsed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -28,19 +29,17 @@ from episodekit.model import (
     Paragraph,
     Script,
 )
-from episodekit.narrate.context import (
+from episodekit.narrate.context import EPISODE_TEMPLATE, SUMMARY_TEMPLATE, context
+from episodekit.narrate.scriptfile import parse_body
+from episodekit.narrate.text import (
     _RESTORE,
-    EPISODE_TEMPLATE,
     RGX_SPACES,
-    SUMMARY_TEMPLATE,
     add_subject,
     clause,
     clean,
-    context,
     is_question,
     sentence,
 )
-from episodekit.narrate.scriptfile import parse_body
 from episodekit.show import Show, default_show
 
 # ---------------------------------------------------------------- rendering
@@ -65,6 +64,21 @@ class _ScriptLoader(jinja2.FileSystemLoader):
 def environment(
     folder: Path, script: ChineseScript = "hant", show: Show | None = None
 ) -> SandboxedEnvironment:
+    """The sandboxed environment of a template folder, kept between calls: compiling the
+    templates costs most of a narration, and Jinja reloads a template whose file changed."""
+    show = show or default_show()
+    try:
+        return _cached_environment(folder, script, show)
+    except TypeError:  # a show with an unhashable field: an environment for this call only
+        return _environment(folder, script, show)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_environment(folder: Path, script: ChineseScript, show: Show) -> SandboxedEnvironment:
+    return _environment(folder, script, show)
+
+
+def _environment(folder: Path, script: ChineseScript, show: Show) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=_ScriptLoader(folder, script),
         undefined=jinja2.StrictUndefined,
@@ -113,7 +127,14 @@ def render(
     except jinja2.TemplateError as error:
         frames = list(_template_frames(error.__traceback__))
         where, line = (Path(frames[-1][0]), frames[-1][1]) if frames else (folder / name, None)
-        raise TemplateError(where, line, error.message or type(error).__name__) from error
+        reason = error.message or type(error).__name__
+        if isinstance(error, jinja2.UndefinedError) and "has no attribute" in reason:
+            # A scripts/ folder from before a phrase list was added (issue 10 added several).
+            reason += (
+                f"; phrases.j2 in {folder} lacks a list the templates use: copy it from a fresh"
+                " `episode init` or add the missing `{% set … %}` line"
+            )
+        raise TemplateError(where, line, reason) from error
 
 
 def restore(text: str) -> str:

@@ -79,6 +79,17 @@ def block_lines(block: dict[str, Any]) -> tuple[str, str, str]:
         if block.get("unsure"):
             who = "（未標明是誰）"
         return f"{who}：{text}", "", text
+    if kind == "table":  # a comparison: one line per feature, naming each thing's value
+        rows = [
+            _restored(row["feature"])
+            + "："
+            + "，".join(
+                f"{'、'.join(_restored(t) for t in group['things'])}：{_restored(group['value'])}"
+                for group in row["groups"]
+            )
+            for row in block["rows"]
+        ]
+        return "\n".join(rows), "", "；".join(rows)
     if kind == "quote":
         speaker = _restored(block["speaker"])
         return (f"{speaker}說：「{text}」" if speaker else f"「{text}」"), "", text

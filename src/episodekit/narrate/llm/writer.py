@@ -18,12 +18,13 @@ from pathlib import Path
 from episodekit import resources
 from episodekit.errors import EpisodeError, WriterCheckError
 from episodekit.model import Chapter, ChapterTokens, Document, Paragraph, Script, WriterReport
-from episodekit.narrate.context import HALF_TO_FULL_INLINE, RGX_HALF_BY_CJK, context, sentence
+from episodekit.narrate.context import context
 from episodekit.narrate.llm import checks, prompts
 from episodekit.narrate.llm.checks import LENGTH_TOLERANCE
 from episodekit.narrate.llm.client import AnswerCache, Asker, LlmSettings
 from episodekit.narrate.render import environment, narrate, render
 from episodekit.narrate.scriptfile import estimate_seconds, parse_body
+from episodekit.narrate.text import HALF_TO_FULL_INLINE, RGX_HALF_BY_CJK, sentence
 from episodekit.show import Show, default_show
 
 Warn = Callable[[str], None]
