@@ -91,7 +91,8 @@ def retell(messages: Messages) -> str:
         paragraphs[-1] += point
     filler = 0
     while sum(_spoken(p) for p in paragraphs) < target:
-        paragraphs[filler % len(paragraphs)] += FILLERS[filler % len(FILLERS)]
+        # Each round adds the next filler to every paragraph: never one sentence twice in a row.
+        paragraphs[filler % len(paragraphs)] += FILLERS[filler // len(paragraphs) % len(FILLERS)]
         filler += 1
     text = "\n\n".join(p for p in paragraphs if p)
     hans = RGX_HANS.search(next((m["content"] for m in messages if m["role"] == "system"), ""))
@@ -109,6 +110,8 @@ def _cut(text: str, size: int) -> str:
     if len(text) <= size:
         return text
     head = re.sub(r"[A-Za-z0-9]+$", "", text[:size]) if text[size].isascii() else text[:size]
+    if "。" in head:  # a writer that condenses stops at a sentence end, not one word into the next
+        head = head[: head.rindex("。") + 1]
     names = [n for n in dict.fromkeys(RGX_LATIN.findall(text)) if n not in head]
     return head.rstrip("，、") + ("，提到" + "、".join(names) if names else "")
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from episodekit import chinese
 from episodekit.model import Chapter, ChineseScript, Paragraph, Script
+from episodekit.narrate.checks import CHECKS
 
 # Allowed distance from the asked length, as a fraction of it (the issue's ±20 %).
 LENGTH_TOLERANCE = 0.2
@@ -200,12 +201,11 @@ def _script_problem(text: str, script: ChineseScript) -> list[str]:
     return []
 
 
-# The rules every script must pass whoever wrote it (chatter, label echo, ordinals, typography…)
-# are the narrate stage's script checks (issue 10: narrate/checks.py, check_* functions of a
-# Script returning problems). A chapter is checked as a one-chapter script by each one listed
-# here, so registering them is one line once they are on main.
+# The rules every script must pass whoever wrote it (chatter, title, label echo, lead-ins,
+# ordinals, typography): the narrate stage's script checks, run on the chapter as a one-chapter
+# script, exactly as on the template narrator's output.
 ScriptCheck = Callable[[Script], Sequence[object]]
-SHARED_CHECKS: tuple[ScriptCheck, ...] = ()
+SHARED_CHECKS: tuple[ScriptCheck, ...] = tuple(check for _, check in CHECKS)
 
 
 def shared_problems(title: str, paragraphs: Sequence[str], script: ChineseScript) -> list[str]:
