@@ -46,7 +46,8 @@ NOT_SPOKEN: tuple[tuple[re.Pattern[str], str], ...] = (
 # answer converted to Traditional, so one table serves both scripts).
 SIGNATURE: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"大家好|各位(觀眾|朋友)"), "greets the audience (the show's greeting does that)"),
-    (re.compile(r"最佳拍檔|我是大飛|歡迎(來到|收看)"),
+    # The show's own name and host come from show.toml (`show_words` in problems()).
+    (re.compile(r"這裡是.{1,12}[，,]我是|歡迎(來到|收看)"),
      "introduces the show (the greeting does that)"),
     (re.compile(r"以上就是|感謝(大家)?(收看|觀看|收聽)|下期再見|我們下次見"),
      "signs off (the show's sign-off does that)"),
