@@ -142,8 +142,10 @@ def generate_script(
     with the templates or a language model; the model's account (tokens, fallbacks) comes
     with it. What the narrator could not retell in full (a table too large) goes to
     `report`."""
-    document = parse_text(read_text(input_path) if text is None else text, input_path)
     show = show or load_show()
+    document = parse_text(
+        read_text(input_path) if text is None else text, input_path, channel=show.names
+    )
     folder = find_dir("scripts", templates)
     writer = writer or WriterOptions()
     if writer.writer == "template":
@@ -173,10 +175,12 @@ def generate_script(
     )
 
 
-def guest_of(input_path: Path) -> str:
+def guest_of(input_path: Path, show: Show) -> str:
     """The main guest named by a summary ("" for a script, which does not say)."""
     text = read_text(input_path)
-    return "" if narrate.is_script_text(text) else parse_text(text, input_path).guest
+    if narrate.is_script_text(text):
+        return ""
+    return parse_text(text, input_path, channel=show.names).guest
 
 
 def script_was_edited(script_path: Path) -> bool:
@@ -372,7 +376,7 @@ def build(
         engine=spoken.engine_id,
         voices={name: p.settings_for(spoken.engine_id) for name, p in profiles.items()},
         show=show.in_script(script.script),
-        guest=guest_of(input_path),
+        guest=guest_of(input_path, show),
     )
     return BuildResult(
         folder=folder,

@@ -147,6 +147,12 @@ class Show:
         else Traditional (the templates' own)."""
         return "hans" if self.language == "zh-CN" else "hant"
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The show's name and host as either script writes them: never a guest, never a title."""
+        forms = (self, self.in_script("hant"), self.in_script("hans"))
+        return tuple(dict.fromkeys(n for show in forms for n in (show.name, show.host) if n))
+
     def in_script(self, script: ChineseScript) -> Show:
         """The show with its name and host written in `script`, as the templates are."""
         return replace(

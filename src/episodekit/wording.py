@@ -8,6 +8,7 @@ match Simplified too where the characters differ (both forms are in the pattern)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 Rule = tuple[str, str, re.Pattern[str]]
 
@@ -159,11 +160,6 @@ LABEL_HEADINGS: tuple[Rule, ...] = (
 # A summarizer's labels in a title: stripped before the title is used.
 TITLE_LABELS: tuple[Rule, ...] = (
     (
-        "channel_prefix",
-        "the channel's name before a colon",
-        re.compile(r"^最佳拍[檔档]\s*[:：]\s*"),
-    ),
-    (
         "date_brackets",
         "a date in brackets",
         re.compile(r"[【\[（(]\s*\d{2,4}[-./年]\d{1,2}(?:[-./月]\d{1,2}日?)?\s*[】\]）)]\s*"),
@@ -183,17 +179,18 @@ _NOT_PERSON = re.compile(
     r"\d|(?<![A-Za-z])(?:GPT|Claude|Gemini|Llama|Grok|Sora|Codex|Copilot|ChatGPT|OpenAI|Anthropic|"
     r"Google|Meta|Apple|Microsoft|Nvidia|NVIDIA|Tesla|Code|Pro|Max|Ultra|Mini|Studio|Cloud|Kit|SDK|API|"
     r"App|Apps|Agent|Day|Summit|Conference|Labs?|Research|Inc|Corp|AI)(?![a-z])"
-    r"|最佳拍[檔档]|大[飛飞]|公司|集團|集团|大會|大会|發布會|发布会|模型|產品|产品|平台|平臺|實驗室|实验室|團隊|团队|大學|大学"
+    r"|公司|集團|集团|大會|大会|發布會|发布会|模型|產品|产品|平台|平臺|實驗室|实验室|團隊|团队|大學|大学"
 )
 _CJK_NAME = re.compile(r"^[\u3400-\u9fff](?:[\u3400-\u9fff]|·){1,6}$")
 _LATIN_NAME = re.compile(r"^[A-Z][a-z]+(?:[ ·\-][A-Z][a-z]+){0,3}$")
 
 
-def looks_like_person(name: str) -> bool:
+def looks_like_person(name: str, channel: Sequence[str] = ()) -> bool:
     """Could `name` be a person? Never a product, model, company or event (Claude Code, GPT-4o,
-    DevDay, OpenAI): those have digits, inner capitals, or a product word."""
+    DevDay, OpenAI): those have digits, inner capitals, or a product word; nor the channel or its
+    host (`channel`: their names, from show.toml)."""
     name = name.strip()
-    if not name or _NOT_PERSON.search(name):
+    if not name or _NOT_PERSON.search(name) or any(c and c in name for c in channel):
         return False
     return bool(_CJK_NAME.match(name) or _LATIN_NAME.match(name))
 
@@ -216,8 +213,11 @@ def cut_asides(text: str) -> str:
     return text.replace(_GAP, "")
 
 
-def strip_title_labels(title: str) -> str:
-    """A title without a summarizer's labels (最佳拍檔：, 重點整理, a date in brackets)."""
+def strip_title_labels(title: str, channel: Sequence[str] = ()) -> str:
+    """A title without a summarizer's labels: the channel's name before a colon (`channel`:
+    the show's names), 重點整理, a date in brackets."""
+    for name in (c for c in channel if c):
+        title = re.sub(rf"^{re.escape(name)}\s*[:：]\s*", "", title)
     for _name, _why, pattern in TITLE_LABELS:
         title = pattern.sub("", title)
     return title.strip(" ：:，,-—|｜")

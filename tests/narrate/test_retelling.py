@@ -23,6 +23,7 @@ from episodekit.narrate.checks import (
     check_script,
     narration_stats,
 )
+from episodekit.show import default_show
 
 TEMPLATES = resources.default_dir("scripts")
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -33,7 +34,8 @@ SIGNOFF = "感謝大家收看本期視頻，我們下期再見"
 
 
 def _script(path: Path) -> tuple[Document, Script]:
-    doc = load_document(path)
+    # The show's names are what tells its own name in a title from the summary's words.
+    doc = load_document(path, channel=default_show().names)
     return doc, narrate(doc, TEMPLATES)
 
 

@@ -15,7 +15,7 @@ from episodekit.ingest.sections import parse_document
 from episodekit.model import ChineseScript, Document
 
 
-def parse_text(text: str, path: Path) -> Document:
+def parse_text(text: str, path: Path, channel: tuple[str, ...] = ()) -> Document:
     """The Document of a decoded summary, all of it in its dominant Chinese script."""
     if not text.strip():
         raise InputError(path, "empty file")
@@ -24,7 +24,9 @@ def parse_text(text: str, path: Path) -> Document:
     # One conversion of the whole text, before parsing: every string then follows.
     content = to_script(content, script)
     title = to_script(title, script)
-    document = parse_document(content, title=title, source=source, links=tuple(links))
+    document = parse_document(
+        content, title=title, source=source, links=tuple(links), channel=channel
+    )
     if not document.sections:
         raise InputError(path, "nothing to narrate after cleaning")
     return replace(document, script=script)
@@ -37,6 +39,6 @@ def to_script(text: str, script: ChineseScript) -> str:
     return chinese.one_script(text, script)
 
 
-def load_document(path: Path) -> Document:
+def load_document(path: Path, channel: tuple[str, ...] = ()) -> Document:
     """Read, decode, clean and parse a summary file; InputError for anything refused."""
-    return parse_text(read_text(path), path)
+    return parse_text(read_text(path), path, channel)

@@ -208,7 +208,9 @@ def _initials(name: str) -> str:
     return "".join(word[0] for word in re.split(r"[ ·]+", name) if word).upper()
 
 
-def find_guest(title: str, text: str, lines: list[_Line], roles: dict[str, str]) -> str:
+def find_guest(
+    title: str, text: str, lines: list[_Line], roles: dict[str, str], channel: tuple[str, ...] = ()
+) -> str:
     """The main guest's full name, when the text says it: an alias, initials or the title."""
     for line in lines:
         is_guest = line.kind == "speaker" and bool(line.alias) and roles.get(line.name) != "host"
@@ -232,7 +234,7 @@ def find_guest(title: str, text: str, lines: list[_Line], roles: dict[str, str])
         return others[0]
     # "李飛飛：空間智能是 AI 的下一個前沿": a title that opens with who is speaking.
     m = re.match(r"^([^:：]{2,12})[:：]", title)
-    return m[1].strip() if m and looks_like_person(m[1].strip()) else ""
+    return m[1].strip() if m and looks_like_person(m[1].strip(), channel) else ""
 
 
 def _bold_label(text: str) -> tuple[str, str] | None:

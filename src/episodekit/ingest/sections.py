@@ -105,7 +105,7 @@ def _remove_sentences(text: str, patterns: Patterns) -> tuple[str, bool]:
         body = sentence.rstrip("。！？!?」』”’)）")
         clauses = RGX_CLAUSE.findall(body)
         rest = "".join(c for c in clauses if not _hit(c, patterns)).rstrip("，,；;")
-        # What is left must say something on its own («大家好，我是大飛» is still a greeting).
+        # What is left must say something on its own («大家好，我是<host>» is still a greeting).
         if rest and len(rest) < len(body) and not _hit(rest, patterns):
             kept.append(rest + sentence[len(body) :])
     return "".join(kept).strip(EDGE_PUNCT), found
@@ -167,10 +167,12 @@ def _lines(text: str) -> list[_Line]:
 
 
 def parse_document(
-    text: str, *, title: str = "", source: str = "", links: tuple[str, ...] = ()
+    text: str, *, title: str = "", source: str = "", links: tuple[str, ...] = (),
+    channel: tuple[str, ...] = (),
 ) -> Document:
     """Parse cleaned text (one script, no chatter) into a Document; `title`/`source` come from
-    front matter and win over what the text says. The Document may have no sections."""
+    front matter and win over what the text says. The Document may have no sections.
+    `channel`: the show's name and host, never a guest nor part of a title."""
     found_links = list(links)
     lines = _lines(text)
     label_title = ""
@@ -184,12 +186,13 @@ def parse_document(
     roles = _speakers(lines)
     order = list(dict.fromkeys(ln.name for ln in lines if ln.kind == "speaker"))
     first_heading = next((ln.text for ln in lines if ln.kind == "heading"), "")
-    guest = find_guest(clean_inline(title or label_title or first_heading, []), text, lines, roles)
+    heading = clean_inline(title or label_title or first_heading, [])
+    guest = find_guest(heading, text, lines, roles, channel)
     host_unlabelled = _assign_roles(roles, order, guest)
     sections = _build(lines, roles, host_unlabelled, found_links)
     doc_title = clean_inline(title, []) or clean_inline(label_title, found_links)
     if not doc_title:
-        sections, doc_title = _title_from_first_heading(sections, lines)
+        sections, doc_title = _title_from_first_heading(sections, lines, channel)
     sections = _fold_empty(sections)
     _strip_all(sections, _CHATTER)
     has_greeting = _strip_all(sections, GREETING)
@@ -204,11 +207,11 @@ def parse_document(
     source = source or ""
     guest = clean_inline(guest, [])
     return Document(
-        title=strip_title_labels(doc_title) or doc_title,
+        title=strip_title_labels(doc_title, channel) or doc_title,
         sections=kept,
         source=source,
         links=tuple(u for u in dict.fromkeys(found_links) if u != source),
-        guest=guest if looks_like_person(guest) else "",
+        guest=guest if looks_like_person(guest, channel) else "",
         host=_host_name(lines, roles),
         has_greeting=has_greeting,
         has_signoff=has_signoff,
@@ -236,15 +239,15 @@ def _host_name(lines: list[_Line], roles: dict[str, str]) -> str:
 
 
 def _title_from_first_heading(
-    sections: list[_Section], lines: list[_Line]
+    sections: list[_Section], lines: list[_Line], channel: tuple[str, ...]
 ) -> tuple[list[_Section], str]:
     """With no explicit title, a first heading that heads nothing (or the only `#`) is the title."""
     if len(sections) < 2 or sections[0].blocks:
         return sections, ""
     first = next(ln for ln in lines if ln.kind == "heading")
     only_h1 = first.level == 1 and sum(ln.kind == "heading" and ln.level == 1 for ln in lines) == 1
-    # "最佳拍檔：【2025-10-07】DevDay 精華整理" over the summary's opening: a summarizer's title.
-    only_h1 = only_h1 or strip_title_labels(sections[1].title) != sections[1].title
+    # "<channel>：【2025-10-07】DevDay 精華整理" over the summary's opening: a summarizer's title.
+    only_h1 = only_h1 or strip_title_labels(sections[1].title, channel) != sections[1].title
     if not sections[1].blocks:
         return sections[2:], sections[1].title
     if only_h1:
