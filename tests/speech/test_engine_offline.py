@@ -158,7 +158,9 @@ def test_resample_keeps_a_tone_and_its_timing() -> None:
 
 def test_resample_removes_nothing_but_passes_dc() -> None:
     out = resample(np.full(1000, 1234.0), 22050, 24000)
-    assert np.allclose(out[40:-40], 1234.0)
+    # soxr's steep filter rings for a few milliseconds after the hard edges of this signal.
+    assert np.allclose(out[100:-100], 1234.0, atol=0.01)
+    assert resample(np.full(1000, 1234, dtype=np.int16), 22050, 24000).dtype == np.float64
 
 
 def test_mp3_round_trip_and_wav_errors() -> None:

@@ -95,8 +95,9 @@ class EngineEntry:
 ENGINES: dict[str, EngineEntry] = {
     "edge": EngineEntry(make=_make_edge, revision=1, list_voices=_edge_voices, is_service=True),
     # offline 2: long Latin runs spoken slower (engines/offline.py LATIN_RATE_FACTOR).
+    # offline 3: resampled by soxr; each segment spoken by a freshly loaded eSpeak (deterministic).
     "offline": EngineEntry(
-        make=_make_offline, revision=2, list_voices=_offline_voices, is_service=False
+        make=_make_offline, revision=3, list_voices=_offline_voices, is_service=False
     ),
 }
 
