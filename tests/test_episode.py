@@ -188,6 +188,45 @@ def analysis_of(mp3: Path) -> tuple[np.ndarray, float]:
     return _ANALYSED[mp3]
 
 
+# ---------------------------------------------------------------------------- determinism
+
+SHORT_SCRIPT = """---
+title: 同一份稿子
+voice: narrator
+script: hant
+---
+
+## 開場
+
+大家好，這裡是最佳拍檔，我是大飛。今天聊聊GPT-4o在2024年5月2日的發布。
+
+[guest] 我們的估值是1570億美元，增長了79.4%，未來2-3年還會更快。
+
+## 結尾
+
+感謝收看，OpenAI的CEO說H100很快會被取代。我們下期再見。
+"""
+
+
+def test_offline_builds_are_byte_identical_whatever_the_jobs(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    """The same script, built twice with --no-cache and different job counts (so segments land
+    on different workers, after different earlier segments), gives the same bytes."""
+    outputs = []
+    for jobs in ("1", "2"):
+        folder = tmp_path / f"jobs{jobs}"
+        folder.mkdir()
+        (folder / "script.md").write_text(SHORT_SCRIPT, encoding="utf-8")
+        done = episode(["build", str(folder / "script.md"), "--engine", "offline", "--no-cache",
+                        "--jobs", jobs], cwd=tmp_path, cache=cache_dir)
+        assert done.returncode == 0, describe(done)
+        outputs.append({name: (folder / name).read_bytes()
+                        for name in ("episode.mp3", "episode.srt", "episode.vtt")})
+    for name in outputs[0]:
+        assert outputs[0][name] == outputs[1][name], f"{name} differs between --jobs 1 and 2"
+
+
 # ---------------------------------------------------------------------------- C. edge engine
 
 

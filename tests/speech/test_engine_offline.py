@@ -129,6 +129,17 @@ def test_bad_voice_settings_are_permanent_errors(voice: VoiceSettings, message: 
         speak("你好", voice)
 
 
+def test_same_text_gives_the_same_audio_whatever_was_spoken_before() -> None:
+    # eSpeak's wave generator carries state from one synthesis to the next; each synthesis
+    # runs in a freshly loaded library, so the history of a worker cannot change its audio.
+    first = synthesize_sync(MANDARIN, CMN)
+    synthesize_sync(MIXED, VoiceSettings("offline", "cmn", pitch="-8Hz", rate="+20%"))
+    synthesize_sync("你好", CMN)
+    again = synthesize_sync(MANDARIN, CMN)
+    assert again.wav == first.wav
+    assert again.words == first.words
+
+
 def test_punctuation_only_text_gives_no_words() -> None:
     result = synthesize_sync("。，", CMN)
     assert result.words == ()

@@ -2,6 +2,13 @@
 
 eSpeak keeps global state (one voice, one callback, one set of parameters), so one synthesis
 runs at a time per process, behind `_LOCK`; it speaks ~900x real time, so that costs nothing.
+
+Its wave generator also keeps state from one synthesis to the next that no call resets (not
+espeak_Initialize, not setting the voice or the parameters again, not espeak_ng_SetRandSeed):
+the same text came out different after a different earlier segment, so audio depended on
+which worker had spoken what before (three builds of one script gave 161, 160 and 161 cues).
+Each synthesis therefore runs in a freshly loaded library: unloading and loading it again
+costs 2-5 ms and gives byte-identical audio whatever came before.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import functools
 import multiprocessing as mp
 import os
 import re
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -101,7 +109,7 @@ class _Run:
 
 
 class _Library:
-    """The loaded libespeak-ng: initialized once, its callback kept alive with it."""
+    """The loaded libespeak-ng, initialized, its callback kept alive with it."""
 
     def __init__(self) -> None:
         try:
@@ -130,6 +138,7 @@ class _Library:
         if rate <= 0:
             raise EngineUnavailable(f"eSpeak NG failed to initialize with data {self.data_path}")
         self.sample_rate = rate
+        self.used = False  # a synthesis has run: the wave generator holds state from it
         self.run: _Run | None = None
         self.callback = _Callback(self._on_synth)
         lib.espeak_SetSynthCallback(self.callback)
@@ -155,17 +164,37 @@ class _Library:
         return set(os.listdir(folder)) if os.path.isdir(folder) else set()
 
 
-@functools.cache
-def _library() -> _Library:
-    return _Library()
+    def unload(self) -> None:
+        """Free eSpeak's memory and unload the shared library: the next load starts from the
+        library's pristine static state."""
+        import _ctypes
+
+        self.lib.espeak_Terminate()
+        if sys.platform == "win32":
+            _ctypes.FreeLibrary(self.lib._handle)
+        else:
+            _ctypes.dlclose(self.lib._handle)
+
+
+_loaded: list[_Library] = []  # the library loaded in this process, if any
+
+
+def _library(*, fresh: bool = False) -> _Library:
+    """The loaded library (loading it on first use); with `fresh`, one no synthesis has run
+    in yet. Call it, and use what it returns, only while holding _LOCK."""
+    if _loaded and fresh and _loaded[0].used:
+        _loaded.pop().unload()
+    if not _loaded:
+        _loaded.append(_Library())
+    return _loaded[0]
 
 
 def list_offline_voices(language: str = "zh") -> list[str]:
     """eSpeak voice names (usable as VoiceSettings.voice) for languages starting with
     `language` ("zh" gives cmn, yue, hak, ...); "" lists every voice."""
-    lib = _library()
     names: set[str] = set()
     with _LOCK:
+        lib = _library()
         voices = lib.lib.espeak_ListVoices(None)
         i = 0
         while voices[i]:
@@ -264,10 +293,11 @@ def _synth_piece(lib: _Library, text: str, rate: int, pitch: int, volume: int) -
 def synthesize_sync(text: str, voice: VoiceSettings, base_wpm: int = BASE_WPM) -> Synthesis:
     """Speak `text` (blocking). The Synthesis's words index into `text`."""
     rate, pitch, volume = _parameters(voice, base_wpm)
-    lib = _library()
     run = _Run([], [], [])
     samples_so_far = 0
     with _LOCK:
+        lib = _library(fresh=True)
+        lib.used = True
         _set_voice(lib, voice.voice)
         for start, end, latin in _pieces(text):
             piece_rate = max(MIN_WPM, round(rate * LATIN_RATE_FACTOR)) if latin else rate
@@ -338,6 +368,11 @@ def _trim(loud: np.ndarray, start_ms: int, end_ms: int) -> tuple[int, int]:
     return new_start, new_end
 
 
+def _probe() -> None:
+    with _LOCK:
+        _library()
+
+
 @functools.cache
 def _pool(workers: int) -> ProcessPoolExecutor:
     # Each worker process has its own eSpeak (its state is per process). "spawn", not fork:
@@ -368,4 +403,4 @@ class OfflineEngine:
         )
 
     async def probe(self) -> None:
-        await asyncio.to_thread(_library)
+        await asyncio.to_thread(_probe)
