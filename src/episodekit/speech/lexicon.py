@@ -128,3 +128,21 @@ def map_words(
         else:
             merged.append(Word(word.start_ms, word.end_ms, start, end))
     return tuple(merged)
+
+
+def compose(first: Sequence[Region], second: Sequence[Region]) -> tuple[Region, ...]:
+    """Two rewrites in a row as one: `first` maps text -> middle, `second` middle -> final;
+    the result maps text -> final. Regions of the two that overlap become one region."""
+    spans = sorted([(r[2], r[3]) for r in first] + [(r[0], r[1]) for r in second])
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    # to_script_span maps the 3rd/4th coordinates onto the 1st/2nd: swap `second` to go forward.
+    forward = [(f0, f1, m0, m1) for m0, m1, f0, f1 in second]
+    return tuple(
+        (*to_script_span(start, end, first), *to_script_span(start, end, forward))
+        for start, end in merged
+    )

@@ -16,11 +16,16 @@ from xml.sax.saxutils import escape
 
 from episodekit.model import PauseLevel, Script, VoiceSettings
 from episodekit.speech.cache import cache_key
-from episodekit.speech.lexicon import Region, respell
+from episodekit.speech.lexicon import Region, compose, respell
+from episodekit.speech.normalize import normalize
 from episodekit.speech.voices import VoiceProfile
 from episodekit.text import SENTENCE_CLOSERS, SENTENCE_ENDS
 
 MAX_SEGMENT_BYTES = 1000
+
+# Engines given numbers, dates and units as words (speech/normalize.py). The online voice reads
+# them right by itself; eSpeak NG does not.
+NORMALIZED_ENGINES = frozenset({"offline"})
 
 # A sentence ends at one of these, plus any closing quotes or brackets right after it.
 RGX_SENTENCE_END = re.compile(rf"(?:[{SENTENCE_ENDS}；;]|…+|\.(?=\s|$))[{SENTENCE_CLOSERS}\"']*")
@@ -36,8 +41,8 @@ class SegmentPlan:
     paragraph: int
     speaker: str  # the voice profile's name
     text: str  # the script's text: what subtitles show
-    spoken: str  # `text` respelled by the lexicon: what the engine is given
-    regions: tuple[Region, ...]  # the respelled regions, to map word timings back to `text`
+    spoken: str  # `text` respelled by the lexicon (and normalized): what the engine is given
+    regions: tuple[Region, ...]  # the rewritten regions, to map word timings back to `text`
     voice: VoiceSettings
     pause_after: PauseLevel
     key: str  # the segment cache key
@@ -154,6 +159,18 @@ def _pause(here: tuple[int, int], after: tuple[int, int] | None) -> PauseLevel:
     return "sentence"
 
 
+def speakable_text(
+    text: str, lexicon: tuple[tuple[str, str], ...], engine_id: str, script: Script
+) -> tuple[str, tuple[Region, ...]]:
+    """What `engine_id` is given for `text`: the lexicon's respellings, then, for the offline
+    voice, numbers and units as words; and the regions mapping it back onto `text`."""
+    spoken, regions = respell(text, lexicon)
+    if engine_id in NORMALIZED_ENGINES:
+        said, normalized = normalize(spoken, script.script)
+        spoken, regions = said, compose(regions, normalized)
+    return spoken, regions
+
+
 def plan_segments(
     script: Script,
     profiles: Mapping[str, VoiceProfile],
@@ -176,7 +193,7 @@ def plan_segments(
         following = pieces[index + 1][:2] if index + 1 < len(pieces) else None
         profile = profiles[name]
         voice = profile.settings_for(engine_id)
-        spoken, regions = respell(text, profile.lexicon)
+        spoken, regions = speakable_text(text, profile.lexicon, engine_id, script)
         plans.append(
             SegmentPlan(
                 index=index,
