@@ -264,3 +264,41 @@ def test_feed_writes_and_warns_of_what_apple_would_refuse(
     assert code == 0
     assert out == "wrote out/feed.xml: 1 episode(s)\n"
     assert err == "episode: feed.xml: channel: itunes:owner has no email (set [owner] email)\n"
+
+
+SPOKEN_SCRIPT = (
+    "---\ntitle: 測試\nvoice: narrator\nscript: hant\n---\n\n## 開場\n\n"
+    "GPT-4o在2024年5月2日發布，增長了79.4%。\n\n[guest] Altman說2-3年內見分曉。\n"
+)
+
+
+def test_spoken_shows_what_each_engine_is_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    script = tmp_path / "short.md"
+    script.write_text(SPOKEN_SCRIPT, encoding="utf-8")
+    code, out, err = run(["spoken", str(script), "--voices", str(ROOT / "voices")], capsys)
+    assert (code, err) == (0, "")
+    assert out == (
+        "1  開場 · 1 · narrator\n"
+        "   G P T 四 o在二零二四年五月二日發布，增長了百分之七十九點四。\n"
+        "2  開場 · 2 · guest\n"
+        "   奧特曼說兩到三年內見分曉。\n"
+    )
+    code, out, _ = run(
+        ["spoken", str(script), "--engine", "edge", "--voices", str(ROOT / "voices")], capsys
+    )
+    assert code == 0
+    # The online voice reads numbers itself: only the lexicon's respellings change its text.
+    assert out.splitlines()[1] == "   G P T 4 o在2024年5月2日發布，增長了79.4%。"
+    assert out.splitlines()[3] == "   奧特曼說2-3年內見分曉。"
+
+
+def test_spoken_of_a_summary_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(["spoken", str(SEEDS[0]), "-o", str(tmp_path / "out")], capsys)
+    assert code == 0 and out.startswith("1  ")
+    assert not (tmp_path / "out").exists()
+    code, _, err = run(["spoken", str(SEEDS[0]), "--engine", "auto"], capsys)
+    assert (code, err) == (1, "episode: --engine 'auto': choose offline or edge\n")

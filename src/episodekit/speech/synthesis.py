@@ -143,6 +143,21 @@ def to_segment(
     )
 
 
+def planned_speech(
+    script: Script,
+    profiles: Mapping[str, VoiceProfile],
+    engine_id: str,
+    *,
+    script_source: str = "script.md",
+) -> list[SegmentPlan]:
+    """The segments of `script` and the exact text `engine_id` would be given for each, with
+    the profiles checked as a build checks them (without asking any service)."""
+    if engine_id not in ENGINES:
+        raise EpisodeError(f"unknown voice engine {engine_id!r}; use edge or offline")
+    validate_profiles(profiles, engine_id, needed_profiles(script), script_source=script_source)
+    return plan_segments(script, profiles, engine_id)
+
+
 async def synthesize_async(
     script: Script,
     *,

@@ -3,12 +3,9 @@
 eSpeak keeps global state (one voice, one callback, one set of parameters), so one synthesis
 runs at a time per process, behind `_LOCK`; it speaks ~900x real time, so that costs nothing.
 
-Its wave generator also keeps state from one synthesis to the next that no call resets (not
-espeak_Initialize, not setting the voice or the parameters again, not espeak_ng_SetRandSeed):
-the same text came out different after a different earlier segment, so audio depended on
-which worker had spoken what before (three builds of one script gave 161, 160 and 161 cues).
-Each synthesis therefore runs in a freshly loaded library: unloading and loading it again
-costs 2-5 ms and gives byte-identical audio whatever came before.
+Its wave generator also keeps state across syntheses that no call resets (not espeak_Initialize,
+the voice, the parameters or espeak_ng_SetRandSeed), so audio depended on what a worker spoke
+before. Each synthesis runs in a freshly loaded library (2-5 ms): the same bytes every time.
 """
 
 from __future__ import annotations
@@ -163,10 +160,8 @@ class _Library:
         folder = os.path.join(self.data_path, "voices", "!v")
         return set(os.listdir(folder)) if os.path.isdir(folder) else set()
 
-
     def unload(self) -> None:
-        """Free eSpeak's memory and unload the shared library: the next load starts from the
-        library's pristine static state."""
+        """Free eSpeak and unload the library: the next load starts from pristine state."""
         import _ctypes
 
         self.lib.espeak_Terminate()
@@ -180,8 +175,7 @@ _loaded: list[_Library] = []  # the library loaded in this process, if any
 
 
 def _library(*, fresh: bool = False) -> _Library:
-    """The loaded library (loading it on first use); with `fresh`, one no synthesis has run
-    in yet. Call it, and use what it returns, only while holding _LOCK."""
+    """The library (loaded on first use; `fresh`: one that has not spoken). Hold _LOCK."""
     if _loaded and fresh and _loaded[0].used:
         _loaded.pop().unload()
     if not _loaded:
@@ -368,11 +362,6 @@ def _trim(loud: np.ndarray, start_ms: int, end_ms: int) -> tuple[int, int]:
     return new_start, new_end
 
 
-def _probe() -> None:
-    with _LOCK:
-        _library()
-
-
 @functools.cache
 def _pool(workers: int) -> ProcessPoolExecutor:
     # Each worker process has its own eSpeak (its state is per process). "spawn", not fork:
@@ -403,4 +392,4 @@ class OfflineEngine:
         )
 
     async def probe(self) -> None:
-        await asyncio.to_thread(_probe)
+        await asyncio.to_thread(list_offline_voices)  # loads the library
