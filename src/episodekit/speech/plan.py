@@ -16,16 +16,13 @@ from xml.sax.saxutils import escape
 
 from episodekit.model import PauseLevel, Script, VoiceSettings
 from episodekit.speech.cache import cache_key
+from episodekit.speech.engines import ENGINES
 from episodekit.speech.lexicon import Region, compose, respell
 from episodekit.speech.normalize import normalize
 from episodekit.speech.voices import VoiceProfile
 from episodekit.text import SENTENCE_CLOSERS, SENTENCE_ENDS
 
 MAX_SEGMENT_BYTES = 1000
-
-# Engines given numbers, dates and units as words (speech/normalize.py). The online voice reads
-# them right by itself; eSpeak NG does not.
-NORMALIZED_ENGINES = frozenset({"offline"})
 
 # A sentence ends at one of these, plus any closing quotes or brackets right after it.
 RGX_SENTENCE_END = re.compile(rf"(?:[{SENTENCE_ENDS}；;]|…+|\.(?=\s|$))[{SENTENCE_CLOSERS}\"']*")
@@ -165,7 +162,7 @@ def speakable_text(
     """What `engine_id` is given for `text`: the lexicon's respellings, then, for the offline
     voice, numbers and units as words; and the regions mapping it back onto `text`."""
     spoken, regions = respell(text, lexicon)
-    if engine_id in NORMALIZED_ENGINES:
+    if engine_id in ENGINES and not ENGINES[engine_id].reads_numbers:
         said, normalized = normalize(spoken, script.script)
         spoken, regions = said, compose(regions, normalized)
     return spoken, regions

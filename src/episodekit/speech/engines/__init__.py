@@ -90,14 +90,20 @@ class EngineEntry:
     # True: "unavailable" means its online service did not answer (exit 3, "auto" falls back);
     # False: the engine's software cannot run on this machine (a bad install, exit 1).
     is_service: bool
+    # True: it reads numbers, dates and units right by itself; False: it is given them as
+    # words (speech/normalize.py): eSpeak reads 2024年 as 二千二十四年 and 50% in English.
+    reads_numbers: bool
 
 
 ENGINES: dict[str, EngineEntry] = {
-    "edge": EngineEntry(make=_make_edge, revision=1, list_voices=_edge_voices, is_service=True),
+    "edge": EngineEntry(
+        make=_make_edge, revision=1, list_voices=_edge_voices, is_service=True, reads_numbers=True
+    ),
     # offline 2: long Latin runs spoken slower (engines/offline.py LATIN_RATE_FACTOR).
     # offline 3: resampled by soxr; each segment spoken by a freshly loaded eSpeak (deterministic).
     "offline": EngineEntry(
-        make=_make_offline, revision=3, list_voices=_offline_voices, is_service=False
+        make=_make_offline, revision=3, list_voices=_offline_voices, is_service=False,
+        reads_numbers=False,
     ),
 }
 
