@@ -34,8 +34,9 @@ _PROTECTED = re.compile(
     "|".join(
         [
             # A product name: letters, an optional joiner, a number (GPT-4o, Claude 3.7, M4).
-            r"(?P<name>(?<![A-Za-z0-9.])[A-Za-z]+(?P<joiner>[- ]?)(?P<name_number>\d+(?:\.\d+)*)"
-            r"(?![.]?\d))",
+            # After a space, a number followed by Chinese is a quantity (Stargate 5000億美元).
+            r"(?P<name>(?<![A-Za-z0-9.])[A-Za-z]+(?:-|(?P<space> ))?"
+            r"(?P<name_number>\d+(?:\.\d+)*)(?![.]?\d)(?(space)(?![\u3400-\u9fff%％])))",
             r"(?P<version>(?<![\d.])\d+(?:\.\d+){2,}(?![.]?\d))",  # 1.2.3版
             r"(?P<date>(?<![\d.])(?P<month>\d{1,2})月(?P<day>\d{1,2})(?P<day_word>[日号號]))",
             r"(?P<ordinal>第(?P<nth>\d+)(?![.]?\d))",
@@ -84,9 +85,9 @@ def _name_number(number: str) -> str:
 
 def _protected_reading(match: re.Match[str]) -> str:
     kind, group = match.lastgroup, match.group
-    if kind == "name":
-        letters = match.string[match.start() : match.start("joiner")]
-        return letters + group("joiner").replace("-", "") + _name_number(group("name_number"))
+    if kind == "name":  # the letters and a space stay; a hyphen is not said
+        letters = match.string[match.start() : match.start("name_number")].removesuffix("-")
+        return letters + _name_number(group("name_number"))
     if kind == "version":
         return _name_number(group())
     if kind == "date":
