@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soxr  # type: ignore[import-untyped]
+import soxr
 
 from episodekit.errors import AudioError
 

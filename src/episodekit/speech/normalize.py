@@ -58,7 +58,7 @@ _RANGE_DASH = re.compile(rf"(?<![\d.-])({_NUMBER})[-–—～]({_NUMBER})(?![\d.
 
 @cache
 def _wetext() -> Callable[[str], str]:
-    import wetext  # type: ignore[import-untyped]  # loads its grammars (about 0.6 s): only when the offline voice is used
+    import wetext  # loads its grammars (about 0.6 s): only when the offline voice is used
 
     normalize: Callable[[str], str] = wetext.Normalizer(lang="zh", operator="tn").normalize
     return normalize
