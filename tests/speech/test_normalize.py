@@ -4,8 +4,10 @@ word timings of the normalized text mapped back onto the script's own characters
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from episodekit.model import Chapter, Paragraph, Script, Word
+from episodekit.model import Chapter, ChineseScript, Paragraph, Script, Word
 from episodekit.speech.lexicon import compose, map_words, respell
 from episodekit.speech.normalize import normalize
 from episodekit.speech.plan import plan_segments
@@ -149,6 +151,25 @@ def test_regions_cover_exactly_what_changed() -> None:
     starts = [*((a, c) for a, _, c, _ in regions), (len(text), len(spoken))]
     for (written_end, spoken_end), (written_start, spoken_start) in zip(ends, starts, strict=True):
         assert text[written_end:written_start] == spoken[spoken_end:spoken_start]
+
+
+SCRIPTS: list[ChineseScript] = ["hans", "hant"]
+PIECES = [*"0123456789", *".-~/%:×年月日號億萬亿万元美第的在 ，。", "GPT-", "Claude ", "H", "$"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=20), st.sampled_from(SCRIPTS))
+def test_any_text_keeps_what_it_does_not_rewrite(pieces: list[str], script: ChineseScript) -> None:
+    """Regions are in order, non-empty on both sides, and between them the spoken text is the
+    written text, character for character (so every timing maps back)."""
+    text = "".join(pieces)
+    spoken, regions = normalize(text, script)
+    written_at = spoken_at = 0
+    for a, b, c, d in regions:
+        assert written_at <= a < b <= len(text) and spoken_at <= c < d <= len(spoken)
+        assert text[written_at:a] == spoken[spoken_at:c]
+        written_at, spoken_at = b, d
+    assert text[written_at:] == spoken[spoken_at:]
 
 
 def test_word_timings_map_back_onto_the_written_characters() -> None:
