@@ -138,6 +138,10 @@ def test_text_without_digits_is_left_alone() -> None:
     assert normalize(text, "hant") == (text, ())
 
 
+def test_full_width_digits_and_signs_are_read_too() -> None:
+    assert normalize("增長了５０％，ＧＰＴ－４ｏ", "hant")[0] == "增長了百分之五十，ＧＰＴ四ｏ"
+
+
 def test_regions_cover_exactly_what_changed() -> None:
     text = "在2024年5月2日，GPT-4o的估值達到1570億美元。"
     spoken, regions = normalize(text, "hant")

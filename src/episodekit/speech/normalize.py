@@ -148,6 +148,11 @@ def _changes(written: str, spoken: str) -> list[tuple[int, int, int, int]]:
     return changes
 
 
+def _half_width(char: str) -> str:
+    """A full-width ASCII form (Ｇ, ５, ％, －) as its ASCII character; anything else as it is."""
+    return chr(ord(char) - 0xFEE0) if "\uff01" <= char <= "\uff5e" else char
+
+
 def _in_script(spoken: str, script: ChineseScript) -> str:
     """wetext's words (Simplified) in the episode's characters. 幺 stays: its Traditional
     form 么 is read "me"."""
@@ -162,9 +167,10 @@ def normalize(text: str, script: ChineseScript) -> tuple[str, tuple[Region, ...]
     spoken span), in order. Text without a digit comes back as it is."""
     if not any(char.isdigit() for char in text):
         return text, ()
-    # wetext's grammars are Simplified; character by character keeps every offset.
+    # wetext's grammars are Simplified and half-width (２０％ is 20%); character by character
+    # keeps every offset.
     table = each_on_its_own(set(text), "hans") or {}
-    simplified = "".join(table.get(char, char) for char in text)
+    simplified = "".join(_half_width(table.get(char, char)) for char in text)
     pieces: list[str] = []
     regions: list[Region] = []
     spoken_at = 0
