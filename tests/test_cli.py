@@ -295,10 +295,11 @@ def test_spoken_shows_what_each_engine_is_given(
 
 
 def test_spoken_of_a_summary_writes_nothing(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, out, _ = run(["spoken", str(SEEDS[0]), "-o", str(tmp_path / "out")], capsys)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["spoken", str(SEEDS[0])], capsys)
     assert code == 0 and out.startswith("1  ")
-    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.iterdir())
     code, _, err = run(["spoken", str(SEEDS[0]), "--engine", "auto"], capsys)
-    assert (code, err) == (1, "episode: --engine 'auto': choose offline or edge\n")
+    assert (code, err) == (1, "episode: unknown voice engine 'auto'; use edge or offline\n")

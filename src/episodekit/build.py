@@ -237,26 +237,18 @@ def resolve_script(
 
 
 def spoken_segments(
-    input_path: Path, engine: str, options: BuildOptions, *, out_root: Path | None = None,
-    report: Report = lambda line: None,
-) -> tuple[Script, list[speech.SegmentPlan]]:
-    """The script a build of `input_path` speaks, and what `engine` is given for each of its
-    segments (lexicon and normalization applied). Synthesizes, writes and asks nothing: for a
-    summary, the script.md a build left in its folder, else the summary narrated now with the
-    templates."""
+    input_path: Path, engine: str, options: BuildOptions
+) -> list[tuple[str, speech.SegmentPlan]]:
+    """Each segment of `input_path` (a script, or a summary narrated now with the templates)
+    with its chapter's title, and the exact text `engine` is given for it. Writes nothing."""
     text = read_text(input_path)
     if narrate.is_script_text(text):
-        script, source = narrate.parse_script(text, input_path), input_path
+        script = narrate.parse_script(text, input_path)
     else:
-        source = output_folder(input_path, out_root) / "script.md"
-        if source.exists():
-            report(f"using {source}")
-            script = narrate.parse_script(read_text(source), source)
-        else:
-            show = load_show(options.show)
-            script, _ = generate_script(input_path, options.templates, text, show)
-    profiles = load_profiles(find_dir("voices", options.voices))
-    return script, speech.planned_speech(script, profiles, engine, script_source=str(source))
+        script = generate_script(input_path, options.templates, text, load_show(options.show))[0]
+    voices = load_profiles(find_dir("voices", options.voices))
+    plans = speech.planned_speech(script, voices, engine, script_source=str(input_path))
+    return [(script.chapters[plan.chapter].title, plan) for plan in plans]
 
 
 @dataclass(frozen=True)

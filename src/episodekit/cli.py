@@ -266,26 +266,14 @@ def video_command(
 
 @app.command()
 def spoken(
-    input: Annotated[Path, typer.Argument(help="A summary, or a script.md you edited.")],
-    engine: Annotated[
-        str, typer.Option(help="The voice engine whose input to show: offline or edge.")
-    ] = "offline",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Folder for out/<stem>/ (default ./out).")
-    ] = None,
-    templates: Annotated[Path | None, typer.Option(help="Template folder.")] = None,
+    input: Annotated[Path, typer.Argument(help="A script.md, or a summary (narrated now).")],
+    engine: Annotated[str, typer.Option(help="Whose input to show: offline or edge.")] = "offline",
     voices: Annotated[Path | None, typer.Option(help="Voice profile folder.")] = None,
 ) -> None:
-    """Print, segment by segment, the exact text the voice engine is given (after the lexicon's
-    respellings and, for the offline voice, numbers and units as words). Writes nothing."""
+    """Print the exact text the voice engine is given, segment by segment. Writes nothing."""
     from episodekit.build import BuildOptions, spoken_segments
 
-    if engine not in ("edge", "offline"):
-        raise EpisodeError(f"--engine {engine!r}: choose offline or edge")
-    options = BuildOptions(engine=engine, templates=templates, voices=voices)
-    script_obj, plans = spoken_segments(input, engine, options, out_root=output, report=_warn)
-    for plan in plans:
-        title = script_obj.chapters[plan.chapter].title
+    for title, plan in spoken_segments(input, engine, BuildOptions(voices=voices)):
         _say(f"{plan.index + 1}  {title} · {plan.paragraph + 1} · {plan.speaker}")
         _say(f"   {plan.spoken}")
 
