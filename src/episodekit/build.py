@@ -239,15 +239,12 @@ def resolve_script(
 def spoken_segments(
     input_path: Path, engine: str, options: BuildOptions
 ) -> list[tuple[str, speech.SegmentPlan]]:
-    """Each segment of `input_path` (a script, or a summary narrated now with the templates)
-    with its chapter's title, and the exact text `engine` is given for it. Writes nothing."""
-    text = read_text(input_path)
-    if narrate.is_script_text(text):
-        script = narrate.parse_script(text, input_path)
-    else:
-        script = generate_script(input_path, options.templates, text, load_show(options.show))[0]
-    voices = load_profiles(find_dir("voices", options.voices))
-    plans = speech.planned_speech(script, voices, engine, script_source=str(input_path))
+    """Each segment's chapter title and engine text, for a script or a summary narrated now."""
+    text, show = read_text(input_path), load_show(options.show)
+    script = narrate.parse_script(text, input_path) if narrate.is_script_text(text) else (
+        generate_script(input_path, options.templates, text, show)[0])
+    profiles = load_profiles(find_dir("voices", options.voices))
+    plans = speech.planned_speech(script, profiles, engine, script_source=str(input_path))
     return [(script.chapters[plan.chapter].title, plan) for plan in plans]
 
 

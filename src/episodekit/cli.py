@@ -15,6 +15,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from episodekit import __version__
+from episodekit.cli_options import (
+    MinutesOption,
+    ModelOption,
+    ShowOption,
+    SoftSubtitlesOption,
+    SourceOption,
+    StrictOption,
+    WriterChoice,
+)
 from episodekit.errors import EpisodeError, InputError
 
 if TYPE_CHECKING:
@@ -58,29 +67,6 @@ def _main(
 def _minutes(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes}:{secs:02d}"
-
-
-# The writer's options, shared by `script` and `build`.
-WriterChoice = Annotated[
-    str, typer.Option("--writer", help="Who writes the narration: template or llm.")
-]
-ShowOption = Annotated[Path | None, typer.Option(help="Show file (default ./show.toml, built-in)")]
-SoftSubtitlesOption = Annotated[
-    bool, typer.Option(help="With the video: a subtitle track instead of burned-in text.")
-]
-ModelOption = Annotated[
-    str | None, typer.Option(help="The language model for --writer llm (env EPISODEKIT_LLM_MODEL).")
-]
-SourceOption = Annotated[
-    Path | None,
-    typer.Option(help="The transcript or captions (.txt, .srt, .vtt) the model may draw on."),
-]
-MinutesOption = Annotated[
-    float | None, typer.Option(help="Target spoken length in minutes for --writer llm (±20%).")
-]
-StrictOption = Annotated[
-    bool, typer.Option(help="A chapter the model fails twice is an error, not a template fallback.")
-]
 
 
 def _edited(target: Path) -> EpisodeError:
