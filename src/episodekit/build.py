@@ -236,16 +236,12 @@ def resolve_script(
     return script, write_generated_script(script_path, script), script_path, account
 
 
-def spoken_segments(
-    input_path: Path, engine: str, options: BuildOptions
-) -> list[tuple[str, speech.SegmentPlan]]:
+def spoken_segments(path: Path, engine: str, options: BuildOptions) -> list[speech.Spoken]:
     """Each segment's chapter title and engine text, for a script or a summary narrated now."""
-    text, show = read_text(input_path), load_show(options.show)
-    script = narrate.parse_script(text, input_path) if narrate.is_script_text(text) else (
-        generate_script(input_path, options.templates, text, show)[0])
-    profiles = load_profiles(find_dir("voices", options.voices))
-    plans = speech.planned_speech(script, profiles, engine, script_source=str(input_path))
-    return [(script.chapters[plan.chapter].title, plan) for plan in plans]
+    text = read_text(path)
+    script = narrate.parse_script(text, path) if narrate.is_script_text(text) else (
+        generate_script(path, options.templates, text, load_show(options.show))[0])
+    return speech.planned_speech(script, find_dir("voices", options.voices), engine, str(path))
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@
 
 from episodekit.speech.cache import SegmentCache, resolve_cache_dir
 from episodekit.speech.plan import SegmentPlan
-from episodekit.speech.synthesis import SpeechResult, planned_speech, synthesize
+from episodekit.speech.synthesis import SpeechResult, Spoken, planned_speech, synthesize
 from episodekit.speech.voices import VoiceProfile, load_profiles
 
 __all__ = [
     "SegmentCache",
     "SegmentPlan",
     "SpeechResult",
+    "Spoken",
     "VoiceProfile",
     "load_profiles",
     "planned_speech",

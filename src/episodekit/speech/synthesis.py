@@ -37,6 +37,7 @@ from episodekit.speech.voices import (
     KNOWN_EDGE_VOICES,
     VoiceProfile,
     check_voice_name,
+    load_profiles,
     offline_voice_names,
     validate_profiles,
 )
@@ -143,19 +144,22 @@ def to_segment(
     )
 
 
+# One segment as `episode spoken` shows it: its chapter's title and what the engine is given.
+Spoken = tuple[str, SegmentPlan]
+
+
 def planned_speech(
-    script: Script,
-    profiles: Mapping[str, VoiceProfile],
-    engine_id: str,
-    *,
-    script_source: str = "script.md",
-) -> list[SegmentPlan]:
-    """The segments of `script` and the exact text `engine_id` would be given for each, with
-    the profiles checked as a build checks them (without asking any service)."""
+    script: Script, voices: Path, engine_id: str, script_source: str = "script.md"
+) -> list[Spoken]:
+    """Each segment of `script` with its chapter's title, and the exact text `engine_id` would
+    be given for it; the profiles in `voices` checked as a build checks them (no service is
+    asked)."""
     if engine_id not in ENGINES:
         raise EpisodeError(f"unknown voice engine {engine_id!r}; use edge or offline")
+    profiles = load_profiles(voices)
     validate_profiles(profiles, engine_id, needed_profiles(script), script_source=script_source)
-    return plan_segments(script, profiles, engine_id)
+    plans = plan_segments(script, profiles, engine_id)
+    return [(script.chapters[plan.chapter].title, plan) for plan in plans]
 
 
 async def synthesize_async(
