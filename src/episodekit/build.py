@@ -6,17 +6,17 @@ bundle) and decides which script a build uses. Every stage lives in its own pack
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from episodekit import audio, bundle, narrate, speech, subtitles
-from episodekit.errors import EpisodeError, InputError
-from episodekit.files import write_text_atomic
-from episodekit.ingest import parse_text, read_text
+from episodekit import audio, bundle, files, narrate, speech, subtitles
+from episodekit.errors import BuildInterrupted, EpisodeError, InputError, Terminated
+from episodekit.files import GENERATED_MARK, script_was_edited, text_sha256
+from episodekit.files import bundle_folder as output_folder
+from episodekit.ingest import check_summary, parse_text, read_text
 from episodekit.model import (
     AudioReport,
     BuildStats,
@@ -30,6 +30,7 @@ from episodekit.model import (
     Writer,
     WriterReport,
 )
+from episodekit.progress import StepReport
 from episodekit.resources import find_dir
 from episodekit.show import Show, load_show
 from episodekit.speech import (
@@ -39,10 +40,6 @@ from episodekit.speech import (
     load_profiles,
     resolve_cache_dir,
 )
-
-# Beside script.md, the hash of the script episodekit last generated there. A script.md whose
-# hash differs was edited by its user: a later build keeps it rather than regenerating it.
-GENERATED_MARK = ".generated-script.sha256"
 
 Report = Callable[[str], None]
 
@@ -99,6 +96,8 @@ class BuildOptions:
     pauses: Pauses = field(default_factory=Pauses)
     regenerate_script: bool = False
     writer: WriterOptions = field(default_factory=WriterOptions)
+    progress: bool | None = None  # False: no progress display (--quiet)
+    force: bool = False  # build input that does not look like a Chinese summary, with a warning
 
 
 @dataclass(frozen=True)
@@ -115,20 +114,6 @@ class BuildResult:
     notes: tuple[str, ...] = field(default=())
 
 
-def output_folder(input_path: Path, out_root: Path | None = None) -> Path:
-    """out/<input file stem>/ — named after the file, never after text inside it.
-
-    A script.md given as input is built in the folder it sits in, next to its bundle.
-    """
-    if input_path.name == "script.md" and out_root is None:
-        return input_path.parent
-    return (out_root or Path("out")) / input_path.stem
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def generate_script(
     input_path: Path,
     templates: Path | None,
@@ -137,15 +122,16 @@ def generate_script(
     *,
     writer: WriterOptions | None = None,
     report: Report = lambda line: None,
+    force: bool = False,
 ) -> tuple[Script, WriterReport | None]:
     """Narrate a summary file (its already decoded `text`, if given) into a Script for `show`,
     with the templates or a language model; the model's account (tokens, fallbacks) comes
     with it. What the narrator could not retell in full (a table too large) goes to
-    `report`."""
+    `report`. Input that is not a Chinese summary is refused unless `force`."""
     show = show or load_show()
-    document = parse_text(
-        read_text(input_path) if text is None else text, input_path, channel=show.names
-    )
+    text = read_text(input_path) if text is None else text
+    document = parse_text(text, input_path, channel=show.names)
+    document = check_summary(text, document, input_path, force, report)
     folder = find_dir("scripts", templates)
     writer = writer or WriterOptions()
     if writer.writer == "template":
@@ -178,27 +164,16 @@ def generate_script(
 def guest_of(input_path: Path, show: Show) -> str:
     """The main guest named by a summary ("" for a script, which does not say)."""
     text = read_text(input_path)
-    if narrate.is_script_text(text):
+    if narrate.is_script_text(text, input_path.name):
         return ""
     return parse_text(text, input_path, channel=show.names).guest
-
-
-def script_was_edited(script_path: Path) -> bool:
-    """True when script.md exists and is not the one episodekit last generated there."""
-    if not script_path.exists():
-        return False
-    mark = script_path.parent / GENERATED_MARK
-    if not mark.exists():
-        return True
-    current = hashlib.sha256(script_path.read_bytes()).hexdigest()
-    return mark.read_text(encoding="utf-8").strip() != current
 
 
 def write_generated_script(script_path: Path, script: Script) -> str:
     """Write a freshly generated script.md and remember its hash; returns the text."""
     text = narrate.render_script(script)
-    write_text_atomic(script_path, text)
-    write_text_atomic(script_path.parent / GENERATED_MARK, _sha256(text) + "\n")
+    files.write_in_folder(script_path.parent, script_path.name, text.encode("utf-8"))
+    files.write_in_folder(script_path.parent, GENERATED_MARK, f"{text_sha256(text)}\n".encode())
     return text
 
 
@@ -212,7 +187,7 @@ def resolve_script(
     script.md its user edited: that one wins (their edits are never thrown away), with a note.
     """
     text = read_text(input_path)
-    if narrate.is_script_text(text):
+    if narrate.is_script_text(text, input_path.name):
         if options.writer.writer == "llm":
             report(f"{input_path} is a script: it is spoken as it is (--writer llm not used)")
         return narrate.parse_script(text, input_path), text, input_path, None
@@ -231,7 +206,8 @@ def resolve_script(
         ask_again=options.writer.ask_again or options.regenerate_script,
     )
     script, account = generate_script(
-        input_path, options.templates, text, show, writer=writer, report=report
+        input_path, options.templates, text, show, writer=writer, report=report,
+        force=options.force,
     )
     return script, write_generated_script(script_path, script), script_path, account
 
@@ -255,16 +231,16 @@ class _Timeline:
 
 
 def _speak(
-    script: Script, script_source: Path, options: BuildOptions, note: Report
+    script: Script, script_source: Path, options: BuildOptions, note: Report, cache: SegmentCache
 ) -> tuple[dict[str, VoiceProfile], SpeechResult]:
     profiles = load_profiles(find_dir("voices", options.voices))
-    cache = SegmentCache(resolve_cache_dir(options.cache_dir), enabled=options.use_cache)
     spoken = speech.synthesize(
         script,
         profiles=profiles,
         engine=options.engine,
         cache=cache,
         jobs=options.jobs,
+        progress=options.progress,
         on_warning=note,
         script_source=str(script_source),
     )
@@ -272,9 +248,9 @@ def _speak(
 
 
 def _lay_out(
-    script: Script, spoken: SpeechResult, options: BuildOptions, folder: Path
+    script: Script, spoken: SpeechResult, options: BuildOptions, scratch: Path
 ) -> _Timeline:
-    tracks = audio.load_music(options.music, folder) if options.music else None
+    tracks = audio.load_music(options.music, scratch) if options.music else None
     offset_ms = tracks.intro_ms if tracks else 0
     placements = audio.plan_timeline(spoken.segments, options.pauses, offset_ms=offset_ms)
     total_ms = audio.episode_length_ms(
@@ -309,22 +285,27 @@ def episode_tags(script: Script, show: Show, artwork: Path) -> Tags:
 
 
 def _render(
-    script: Script, timeline: _Timeline, options: BuildOptions, folder: Path, show: Show
+    script: Script, timeline: _Timeline, options: BuildOptions,
+    where: tuple[Path, Path, StepReport], show: Show,
 ) -> AudioReport:
     """The pictures (the show's artwork beside the bundles, the episode's cover.jpg), then the
-    MP3 with the artwork embedded."""
+    MP3 with the artwork embedded; cover.jpg and the MP3 go to the scratch folder, which the
+    bundle commit moves in (`where`: the bundle, the scratch folder, the stage display)."""
+    folder, scratch, steps = where
     artwork = bundle.ensure_artwork(folder.parent, show)
-    bundle.write_cover(folder, script.title, show.in_script(script.script), script.script)
+    bundle.write_cover(scratch, script.title, show.in_script(script.script), script.script)
     loudness = options.loudness_lufs if options.loudness_lufs is not None else show.loudness
     return audio.render_episode(
         timeline.placements,
-        folder / "episode.mp3",
+        scratch / "episode.mp3",
         total_ms=timeline.total_ms,
         loudness=loudness,
         music=timeline.tracks,
         tags=episode_tags(script, show, artwork),
         chapters=timeline.marks,
-        work_dir=folder,
+        work_dir=scratch,
+        on_step=steps.start,
+        on_progress=steps.progress,
     )
 
 
@@ -332,19 +313,34 @@ def build(
     input_path: Path, options: BuildOptions, *, out_root: Path | None = None,
     report: Report = lambda line: None,
 ) -> BuildResult:
-    """Build the whole episode bundle for `input_path`."""
+    """Build the bundle for `input_path`: scratch in one folder per build, the files committed
+    together (files.commit); Ctrl-C, SIGTERM: BuildInterrupted. Refused input leaves no folder."""
     started = time.perf_counter()
-    timings: dict[str, float] = {}
     notes: list[str] = []
 
     def note(line: str) -> None:
         notes.append(line)
         report(line)
 
-    # The folder is made by the first file written into it: input that is refused leaves none.
-    folder = output_folder(input_path, out_root)
+    is_script = narrate.is_script_text(read_text(input_path), input_path.name)
+    folder = output_folder(input_path, out_root, is_script=is_script)
     show = load_show(options.show)
+    files.recover_commit(folder, note)
+    files.sweep_scratch(folder)
+    cache = SegmentCache(resolve_cache_dir(options.cache_dir), enabled=options.use_cache)
+    try:
+        result = _build(input_path, folder, options, (cache, show, note), started)
+    except KeyboardInterrupt as error:
+        raise BuildInterrupted(cache.written, isinstance(error, Terminated)) from error
+    return replace(result, notes=tuple(notes))
 
+
+def _build(
+    input_path: Path, folder: Path, options: BuildOptions,
+    helpers: tuple[SegmentCache, Show, Report], started: float,
+) -> BuildResult:
+    cache, show, note = helpers
+    timings: dict[str, float] = {}
     tick = time.perf_counter()
     script, script_text, script_source, account = resolve_script(
         input_path, folder, options, note, show
@@ -352,43 +348,48 @@ def build(
     timings["script"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    profiles, spoken = _speak(script, script_source, options, note)
+    profiles, spoken = _speak(script, script_source, options, note, cache)
     timings["synthesis"] = time.perf_counter() - tick
 
-    timeline = _lay_out(script, spoken, options, folder)
-    tick = time.perf_counter()
-    cues = _subtitle(timeline, options, show)
-    timings["subtitles"] = time.perf_counter() - tick
+    with files.scratch_folder(folder) as scratch, StepReport(options.progress) as steps:
+        steps.start("music" if options.music else "timeline")
+        timeline = _lay_out(script, spoken, options, scratch)
+        tick = time.perf_counter()
+        steps.start("subtitles")
+        cues = _subtitle(timeline, options, show)
+        timings["subtitles"] = time.perf_counter() - tick
 
-    report_audio = _render(script, timeline, options, folder, show)
-    timings.update(report_audio.seconds_by_step)
+        report_audio = _render(script, timeline, options, (folder, scratch, steps), show)
+        timings.update(report_audio.seconds_by_step)
 
-    stats = BuildStats(
-        synthesized=spoken.synthesized,
-        from_cache=spoken.from_cache,
-        wall_seconds=round(time.perf_counter() - started, 3),
-        engine=spoken.engine_id,
-        timings={name: round(seconds, 3) for name, seconds in timings.items()},
-        writer=account,
-    )
-    files = bundle.write_bundle(
-        folder,
-        script=script,
-        script_text=script_text,
-        placements=timeline.placements,
-        chapters=timeline.marks,
-        srt=subtitles.to_srt(cues),
-        vtt=subtitles.to_vtt(cues),
-        audio_report=report_audio,
-        stats=stats,
-        engine=spoken.engine_id,
-        voices={name: p.settings_for(spoken.engine_id) for name, p in profiles.items()},
-        show=show.in_script(script.script),
-        guest=guest_of(input_path, show),
-    )
+        steps.start("bundle")
+        stats = BuildStats(
+            synthesized=spoken.synthesized,
+            from_cache=spoken.from_cache,
+            wall_seconds=round(time.perf_counter() - started, 3),
+            engine=spoken.engine_id,
+            timings={name: round(seconds, 3) for name, seconds in timings.items()},
+            writer=account,
+        )
+        written = bundle.write_bundle(
+            folder,
+            staging=scratch,
+            script=script,
+            script_text=script_text,
+            placements=timeline.placements,
+            chapters=timeline.marks,
+            srt=subtitles.to_srt(cues),
+            vtt=subtitles.to_vtt(cues),
+            audio_report=report_audio,
+            stats=stats,
+            engine=spoken.engine_id,
+            voices={name: p.settings_for(spoken.engine_id) for name, p in profiles.items()},
+            show=show.in_script(script.script),
+            guest=guest_of(input_path, show),
+        )
     return BuildResult(
         folder=folder,
-        files=files,
+        files=written,
         duration_ms=report_audio.duration_ms,
         chapters=len(timeline.marks),
         cues=len(cues),
@@ -396,5 +397,4 @@ def build(
         true_peak_dbtp=report_audio.true_peak_dbtp,
         engine=spoken.engine_id,
         stats=stats,
-        notes=tuple(notes),
     )

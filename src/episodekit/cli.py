@@ -1,30 +1,26 @@
 """The `episode` command. Thin: parse options, call a stage, print a short report.
 
-Every error meant for a user is an EpisodeError: one line on stderr, exit code non-zero, no
-traceback unless --verbose.
+The error contract (README): a user's error is one line naming the file or option, exit 1; an
+option Typer refuses exits 2; the voice service 3; a bug ("internal error") 4; Ctrl-C 130 and
+SIGTERM 143. `--verbose` and `--quiet` work before or after the subcommand.
 """
 
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
+import tempfile
 import traceback
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from episodekit import __version__
-from episodekit.cli_options import (
-    MinutesOption,
-    ModelOption,
-    ShowOption,
-    SoftSubtitlesOption,
-    SourceOption,
-    StrictOption,
-    WriterChoice,
-)
-from episodekit.errors import EpisodeError, InputError
+from episodekit import cli_options as opts
+from episodekit.errors import EpisodeError, InputError, Terminated, exit_line
 
 if TYPE_CHECKING:
     from episodekit.model import WriterReport
@@ -39,7 +35,8 @@ app = typer.Typer(
 
 def _say(line: str) -> None:
     """A plain line on stdout (never rich markup: script text has [brackets])."""
-    sys.stdout.write(line + "\n")
+    if not opts.quiet_mode():
+        sys.stdout.write(line + "\n")
 
 
 def _warn(line: str) -> None:
@@ -54,14 +51,13 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show details and tracebacks.")
-    ] = False,
+    verbose: opts.Verbose = False, quiet: opts.Quiet = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    """Options every command shares (main() reads --verbose from the arguments itself)."""
+    """Options every command shares; they also work after the subcommand (main() reads
+    --verbose from the arguments itself)."""
 
 
 def _minutes(seconds: float) -> str:
@@ -95,22 +91,27 @@ def script(
     templates: Annotated[
         Path | None, typer.Option(help="Template folder (default: ./scripts or the built-in).")
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite a script.md you have edited.")] = False,
-    show: ShowOption = None,
-    writer: WriterChoice = "template",
-    model: ModelOption = None,
-    source: SourceOption = None,
-    minutes: MinutesOption = None,
-    strict: StrictOption = False,
+    force: Annotated[bool, typer.Option(
+        help="Overwrite a script.md you have edited; narrate input that is not a Chinese summary."
+    )] = False,
+    show: opts.ShowOption = None,
+    writer: opts.WriterChoice = "template",
+    model: opts.ModelOption = None,
+    source: opts.SourceOption = None,
+    minutes: opts.MinutesOption = None,
+    strict: opts.StrictOption = False,
     jobs: Annotated[
         int | None, typer.Option(help="Requests to the language model at once (default 4).")
     ] = None,
+    verbose: opts.Verbose = False, quiet: opts.Quiet = False,
 ) -> None:
     """Write the narration script (default out/<stem>/script.md) for you to read and edit."""
     from episodekit import build, narrate
     from episodekit.show import load_show
 
-    target = output or build.output_folder(input) / "script.md"
+    if output is not None and output.is_dir():
+        raise InputError(output, "is a folder; -o takes the script's file name")
+    target = output or build.output_folder(input, is_script=False) / "script.md"
     if target.resolve() == input.resolve():
         raise InputError(input, "the script would overwrite its own input; pass -o FILE")
     options = build.writer_options(writer, model, source, minutes, strict, jobs)
@@ -119,7 +120,7 @@ def script(
     if edited and options.writer == "llm":
         raise _edited(target)
     script_obj, account = build.generate_script(
-        input, templates, show=load_show(show), writer=options, report=_warn
+        input, templates, show=load_show(show), writer=options, report=_warn, force=force
     )
     if edited:
         raise _edited(target)
@@ -133,44 +134,41 @@ def script(
         _say(f"  writer     {_writer_line(account)}")
 
 
+def engine_choice(value: str) -> str:
+    from episodekit.speech.engines import ENGINES
+
+    return opts.one_of(value, ("auto", *ENGINES))
+
+
 @app.command(name="build")
 def build_command(
     input: Annotated[Path, typer.Argument(help="A summary, or a script.md you edited.")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Folder for out/<stem>/ (default ./out).")
-    ] = None,
+    output: opts.OutputFolderOption = None,
     engine: Annotated[
-        str, typer.Option(help="Voice engine: auto (edge when reachable), edge or offline.")
+        str,
+        typer.Option(
+            callback=engine_choice,
+            help="Voice engine: auto (edge when reachable), edge or offline.",
+        ),
     ] = "auto",
-    jobs: Annotated[
-        int | None, typer.Option(help="Segments synthesized at once (edge default 8, max 16).")
-    ] = None,
-    cache_dir: Annotated[
-        Path | None,
-        typer.Option(help="Segment cache folder (env EPISODEKIT_CACHE_DIR; default ~/.cache)."),
-    ] = None,
+    jobs: opts.JobsOption = None,
+    cache_dir: opts.CacheDirOption = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Synthesize every segment again.")
     ] = False,
-    templates: Annotated[Path | None, typer.Option(help="Template folder.")] = None,
-    voices: Annotated[Path | None, typer.Option(help="Voice profile folder.")] = None,
-    show: ShowOption = None,
-    loudness: Annotated[
-        float | None,
-        typer.Option(help="Loudness target in LUFS (default: the show's, -16; YouTube plays -14)."),
-    ] = None,
-    subtitles: Annotated[
-        str | None,
-        typer.Option(help="Subtitle characters: keep, hans, hant (default: the show's, keep)."),
-    ] = None,
-    lines: Annotated[int, typer.Option(help="Lines per subtitle cue: 1 or 2.")] = 1,
+    templates: opts.TemplatesOption = None,
+    voices: opts.VoicesOption = None,
+    show: opts.ShowOption = None,
+    loudness: opts.LoudnessOption = None,
+    subtitles: opts.SubtitlesOption = None,
+    lines: opts.LinesOption = 1,
     pauses: Annotated[
         str,
         typer.Option(help="Silence in ms after a sentence, a paragraph, a chapter."),
     ] = "250,600,1200",
-    intro_music: Annotated[Path | None, typer.Option(help="Music before the voice.")] = None,
-    outro_music: Annotated[Path | None, typer.Option(help="Music after the voice.")] = None,
-    bed: Annotated[Path | None, typer.Option(help="Music ducked under the voice.")] = None,
+    intro_music: Annotated[Path | None, opts.music_option("Music before the voice.")] = None,
+    outro_music: Annotated[Path | None, opts.music_option("Music after the voice.")] = None,
+    bed: Annotated[Path | None, opts.music_option("Music ducked under the voice.")] = None,
     regenerate_script: Annotated[
         bool,
         typer.Option(
@@ -178,30 +176,24 @@ def build_command(
             "again, not its cached answers)."
         ),
     ] = False,
-    writer: WriterChoice = "template",
-    model: ModelOption = None,
-    source: SourceOption = None,
-    minutes: MinutesOption = None,
-    strict: StrictOption = False,
+    writer: opts.WriterChoice = "template",
+    model: opts.ModelOption = None,
+    source: opts.SourceOption = None,
+    minutes: opts.MinutesOption = None,
+    strict: opts.StrictOption = False,
     video: Annotated[bool, typer.Option(help="Also render the video, episode.mp4.")] = False,
-    soft_subtitles: SoftSubtitlesOption = False,
+    soft_subtitles: opts.SoftSubtitlesOption = False,
+    force: Annotated[
+        bool, typer.Option(help="Narrate input that does not look like a Chinese summary.")
+    ] = False,
+    verbose: opts.Verbose = False, quiet: opts.Quiet = False,
 ) -> None:
     """Build the episode: script, audio, subtitles and upload files in out/<stem>/."""
     from episodekit.build import BuildOptions, build, writer_options
     from episodekit.model import Music, Pauses
-    from episodekit.speech.engines import ENGINES
     from episodekit.video import render_for_show
 
-    if engine not in ("auto", *ENGINES):
-        *others, last = ("auto", *ENGINES)
-        raise EpisodeError(f"--engine {engine!r}: choose {', '.join(others)} or {last}")
-    if subtitles not in (None, "keep", "hans", "hant"):
-        raise EpisodeError(f"--subtitles {subtitles!r}: choose keep, hans or hant")
-    if lines not in (1, 2):
-        raise EpisodeError(f"--lines {lines}: a cue has 1 or 2 lines")
-    if jobs is not None and not 1 <= jobs <= 16:
-        raise EpisodeError(f"--jobs {jobs}: choose 1 to 16")
-    pause_ms = _parse_pauses(pauses)
+    pause_ms = opts.parse_pauses(pauses)
     music = None
     if intro_music or outro_music or bed:
         music = Music(intro=intro_music, outro=outro_music, bed=bed)
@@ -220,6 +212,8 @@ def build_command(
         pauses=Pauses(*pause_ms),
         regenerate_script=regenerate_script,
         writer=writer_options(writer, model, source, minutes, strict, jobs),
+        progress=False if opts.quiet_mode() else None,
+        force=force,
     )
     result = build(input, options, out_root=output, report=_warn)
     stats = result.stats
@@ -242,7 +236,8 @@ def build_command(
 @app.command(name="video")
 def video_command(
     folder: Annotated[Path, typer.Argument(help="A built bundle folder, e.g. out/<stem>/.")],
-    soft_subtitles: SoftSubtitlesOption = False, show: ShowOption = None,
+    soft_subtitles: opts.SoftSubtitlesOption = False, show: opts.ShowOption = None,
+    verbose: opts.Verbose = False, quiet: opts.Quiet = False,
 ) -> None:
     """Render episode.mp4 (1920x1080 H.264 + AAC) from a built bundle, in the show's style."""
     from episodekit.video import render_for_show
@@ -255,6 +250,7 @@ def spoken(
     input: Annotated[Path, typer.Argument(help="A script.md, or a summary (narrated now).")],
     engine: Annotated[str, typer.Option(help="Whose input to show: offline or edge.")] = "offline",
     voices: Annotated[Path | None, typer.Option(help="Voice profile folder.")] = None,
+    verbose: opts.Verbose = False, quiet: opts.Quiet = False,
 ) -> None:
     """Print the exact text the voice engine is given, segment by segment. Writes nothing."""
     from episodekit.build import BuildOptions, spoken_segments
@@ -264,27 +260,19 @@ def spoken(
         _say(f"   {plan.spoken}")
 
 
-def _parse_pauses(text: str) -> tuple[int, int, int]:
-    """'250,600,1200' -> (250, 600, 1200): sentence <= paragraph <= chapter, in ms."""
-    parts = text.split(",")
-    if len(parts) == 3 and all(p.strip().isdigit() for p in parts):
-        sentence, paragraph, chapter = (int(p) for p in parts)
-        if sentence <= paragraph <= chapter:
-            return sentence, paragraph, chapter
-    raise EpisodeError(
-        f"--pauses {text!r}: give three silences in ms, sentence <= paragraph <= chapter, "
-        "like 250,600,1200"
-    )
-
-
 @app.command()
 def check(
     folder: Annotated[
         Path, typer.Argument(help="A bundle folder (out/<stem>/), or out/ to check feed.xml.")
     ],
     loudness: Annotated[
-        float | None, typer.Option(help="Loudness target (default: the manifest's, else -16).")
+        float | None,
+        typer.Option(
+            min=-30.0, max=-5.0, callback=opts.finite,
+            help="Loudness target (default: the manifest's, else -16).",
+        ),
     ] = None,
+    verbose: opts.Verbose = False, quiet: opts.Quiet = False,
 ) -> None:
     """Check a bundle, or the feed in a folder of bundles, against the published rules; exit 1
     on any violation."""
@@ -311,6 +299,7 @@ def voices_command(
     voices: Annotated[Path | None, typer.Option(help="Voice profile folder.")] = None,
     language: Annotated[str, typer.Option(help="Language of the online voices to list.")] = "zh",
     online: Annotated[bool, typer.Option(help="Also list the voice service's voices.")] = True,
+    verbose: opts.Verbose = False, quiet: opts.Quiet = False,
 ) -> None:
     """List the voice profiles and, when the service answers, its voices for a language."""
     from episodekit.resources import find_dir
@@ -337,7 +326,10 @@ def voices_command(
 
 
 @app.command()
-def init(folder: Annotated[Path, typer.Argument(help="A folder for a new show.")]) -> None:
+def init(
+    folder: Annotated[Path, typer.Argument(file_okay=False, help="A folder for a new show.")],
+    verbose: opts.Verbose = False, quiet: opts.Quiet = False,
+) -> None:
     """Write a commented show.toml and copy the default templates (scripts/) and voice profiles
     (voices/) into FOLDER: edit them, then run episode from FOLDER."""
     from episodekit.resources import default_dir, default_file
@@ -359,7 +351,8 @@ def feed(
     out: Annotated[Path, typer.Argument(help="The folder holding the built bundles.")] = Path(
         "out"
     ),
-    show: ShowOption = None,
+    show: opts.ShowOption = None,
+    verbose: opts.Verbose = False, quiet: opts.Quiet = False,
 ) -> None:
     """Write OUT/feed.xml, a podcast feed (RSS 2.0, Apple, Podcasting 2.0) of every bundle."""
     from episodekit.bundle import write_feed
@@ -375,26 +368,33 @@ def feed(
         _warn(str(violation))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning every EpisodeError into one line and an exit code.
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # An exception, so every `finally` runs: scratch folders removed, worker processes ended.
+    raise Terminated()
 
-    Typer (standalone mode) prints usage errors itself and exits 2; what reaches us here is
-    ours: a user's error (one line) or a bug (one line too, the traceback with --verbose).
-    """
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning every error into one line and an exit code.
+
+    Typer prints usage errors itself (exit 2); the rest is errors.exit_line's: a user's (1, 3
+    for a service), a bug (4, traceback with --verbose), Ctrl-C 130, SIGTERM 143."""
     args = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in args or "-v" in args
+    opts.reset_quiet()
+    # The stdlib's first use probes the temp folder with a file: now, never under a SIGTERM.
+    tempfile.gettempdir()
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding program): leave signals alone
+        previous = None
     try:
         app(args=args, prog_name="episode")
-    except EpisodeError as error:
-        if verbose:
+    except (Exception, KeyboardInterrupt) as error:
+        if verbose and not isinstance(error, KeyboardInterrupt):
             traceback.print_exc()
-        _warn(str(error))
-        sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        _warn("interrupted; finished segments are kept in the cache")
-        sys.exit(130)
-    except Exception as error:  # a bug: still one line, with the way to the details
-        if verbose:
-            traceback.print_exc()
-        _warn(f"internal error: {type(error).__name__}: {error} (run with --verbose for details)")
-        sys.exit(2)
+        line, code = exit_line(error)
+        _warn(line)
+        sys.exit(code)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

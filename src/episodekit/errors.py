@@ -7,6 +7,8 @@ assert the exact text a user sees.
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 
@@ -77,11 +79,15 @@ class SynthesisError(EpisodeError):
 
 
 class ServiceUnreachable(EpisodeError):
-    """The online voice service could not be reached at all."""
+    """The online voice service could not be reached at all (exit 3, like a service that kept
+    failing: the README's contract)."""
+
+    exit_code = 3
 
     def __init__(self, url: str, cause: str) -> None:
         self.url = url
         self.cause = cause
+        cause = cause.removeprefix("voice service unreachable: ")
         super().__init__(f"voice service {url} unreachable: {cause}")
 
 
@@ -111,3 +117,68 @@ class WriterCheckError(EpisodeError):
         super().__init__(
             f"chapter {chapter} «{title}»: the model's answer failed the checks twice ({reason})"
         )
+
+
+class BuildInterrupted(EpisodeError):
+    """Ctrl-C (exit 130) or SIGTERM (exit 143) during a build: says what was kept."""
+
+    def __init__(self, cached: int, terminated: bool = False) -> None:
+        self.cached = cached
+        self.exit_code = 143 if terminated else 130
+        what = "terminated" if terminated else "interrupted"
+        super().__init__(
+            f"{what}; {cached} segment(s) synthesized in this run are cached, the bundle was "
+            "left as it was: run the same command again to resume"
+        )
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised by the CLI's signal handler so that every `finally` (scratch folders,
+    worker processes) runs as it does for Ctrl-C."""
+
+
+# "internal error" (a bug) has its own exit code, distinct from 1 (a user's error), 2 (Typer's
+# usage errors: a mistyped option) and 3 (the voice service).
+INTERNAL_ERROR_EXIT = 4
+
+_FIXABLE_OS_ERRORS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "read-only file system",
+    errno.ENOSPC: "no space left on the disk",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.ENOTDIR: "a file is in the way where a folder is needed",
+    errno.EEXIST: "already exists",
+    errno.EISDIR: "is a folder",
+    errno.ENOENT: "no such file or folder",
+    errno.ENAMETOOLONG: "file name too long",
+}
+
+
+def os_error_line(error: OSError) -> str | None:
+    """One line for an OSError a user can fix (a read-only or full disk, a missing permission,
+    a file where a folder must be), naming the path; None for anything else (a bug)."""
+    reason = _FIXABLE_OS_ERRORS.get(error.errno or 0)
+    if reason is None:
+        return None
+    where = error.filename or os.getcwd()
+    return f"{where}: {reason}; fix that and run the command again"
+
+
+def exit_line(error: BaseException) -> tuple[str, int]:
+    """The one line and the exit code for what ended a command: a user's error (its own code),
+    Ctrl-C or SIGTERM, an OSError a user can fix (exit 1), else a bug (internal error, 4)."""
+    if isinstance(error, EpisodeError):
+        return str(error), error.exit_code
+    if isinstance(error, KeyboardInterrupt):  # outside a build (which says what it kept)
+        terminated = isinstance(error, Terminated)
+        return f"{'terminated' if terminated else 'interrupted'}; nothing was lost", (
+            143 if terminated else 130
+        )
+    line = os_error_line(error) if isinstance(error, OSError) else None
+    if line is not None:
+        return line, 1
+    return (
+        f"internal error: {type(error).__name__}: {error} (run with --verbose for details)",
+        INTERNAL_ERROR_EXIT,
+    )

@@ -25,6 +25,10 @@ PauseLevel = Literal["sentence", "paragraph", "chapter", "end"]
 # Every engine delivers audio at this rate (mono, 16-bit), so assembly never resamples.
 SAMPLE_RATE = 24_000
 
+# A CTOC frame counts its children in one byte: an MP3's ID3 tag holds the first 255 chapters;
+# the manifest (and chapters.txt, the feed) keep them all.
+MAX_ID3_CHAPTERS = 255
+
 
 # ---------------------------------------------------------------- document (ingest output)
 

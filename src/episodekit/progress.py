@@ -8,7 +8,14 @@ from types import TracebackType
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.progress import Progress as RichProgress
 
 PLAIN_STEPS = 10  # plain output prints about every tenth of the work
@@ -140,3 +147,61 @@ class SecondsProgress:
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}:{secs:02d}"
+
+
+class StepReport:
+    """The stages after synthesis (music, subtitles, mixing, loudness, encoding and
+    verification, tagging, bundle), so a 30-50 s encode of a long episode does not look like a
+    hang: a spinner with the stage and its elapsed time on a terminal, one line per stage
+    otherwise. `enabled` as for Progress."""
+
+    def __init__(self, enabled: bool | None = None, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled is not False
+        self._bar: RichProgress | None = None
+        self._task: TaskID | None = None
+        self._quarter = 0
+        self._stage = ""
+
+    def start(self, stage: str) -> None:
+        self._quarter, self._stage = 0, stage
+        if not self.enabled:
+            return
+        if not self.stream.isatty():
+            print(f"episode: {stage}…", file=self.stream, flush=True)
+            return
+        if self._bar is None:
+            self._bar = RichProgress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+                transient=True,
+            )
+            self._bar.start()
+        if self._task is not None:
+            self._bar.update(self._task, visible=False)
+        self._task = self._bar.add_task(stage, total=None)
+
+    def progress(self, fraction: float) -> None:
+        """How far the current stage is (0 to 1): the bar fills on a terminal; plain output
+        prints a line every quarter."""
+        if not self.enabled:
+            return
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, total=1.0, completed=fraction)
+        elif self._bar is None and int(fraction * 4) > self._quarter:
+            self._quarter = int(fraction * 4)
+            print(f"episode: {self._stage} {round(fraction * 100)}%", file=self.stream, flush=True)
+
+    def done(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def __enter__(self) -> StepReport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.done()

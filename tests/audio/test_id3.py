@@ -45,11 +45,11 @@ def test_tags_read_back_with_a_real_comm_frame(mp3: Path) -> None:
 def test_chapters_read_back_in_time_order_with_an_ordered_toc(mp3: Path) -> None:
     write_tags(mp3, TAGS, list(reversed(MARKS)))  # order given must not matter
     assert read_chapters(mp3) == MARKS
-    assert read_toc(mp3) == ["chp0", "chp1", "chp2"]
+    assert read_toc(mp3) == ["chp000", "chp001", "chp002"]
     id3 = ID3(mp3)
     chaps = {c.element_id: c for c in id3.getall("CHAP")}
     assert [chaps[i].start_time for i in read_toc(mp3)] == [0, 900, 2000]
-    assert str(chaps["chp1"].sub_frames["TIT2"]) == "第一章"
+    assert str(chaps["chp001"].sub_frames["TIT2"]) == "第一章"
     toc = id3.getall("CTOC")[0]
     assert toc.flags & CTOCFlags.TOP_LEVEL and toc.flags & CTOCFlags.ORDERED
 
@@ -90,3 +90,16 @@ def test_show_tags_and_artwork_read_back_with_mutagen(mp3: Path, tmp_path: Path)
     assert Image.open(io.BytesIO(apic.data)).size == (3000, 3000)
     assert read_cover(mp3) == ("image/jpeg", 3, artwork.read_bytes())
     assert [str(f) for f in ID3(mp3).getall("TLAN")] == ["zho"]
+
+
+def test_more_than_255_chapters_id3_takes_the_first_255_in_file_order(mp3: Path) -> None:
+    # Issue 15 #7: a CTOC counts its children in one byte; 300 chapters ended in "internal
+    # error: ValueError: bytes must be in range(0, 256)". #22: frames were stored ch0, ch1,
+    # ch10, ch11, ch2…, so tools reading frames in file order listed chapters shuffled.
+    marks = [ChapterMark(f"第{i}章", i * 10, (i + 1) * 10) for i in range(300)]
+    write_tags(mp3, TAGS, marks)
+    id3 = ID3(mp3)
+    chaps = [frame for frame in id3.getall("CHAP")]
+    assert len(chaps) == len(read_toc(mp3)) == 255
+    assert [c.start_time for c in chaps] == [i * 10 for i in range(255)]  # file order = time
+    assert read_chapters(mp3) == marks[:255]

@@ -279,7 +279,8 @@ def test_leading_content_without_heading() -> None:
 
 # ---------------------------------------------------------------- property
 
-RGX_FORBIDDEN = re.compile(r"[*#`]|https?://|www\.", re.I)
+# A star between two letters or digits is content ("7*7", issue 15); any other is markup.
+RGX_FORBIDDEN = re.compile(r"[#`]|\*\*|(?<![^\W_])\*|\*(?![^\W_])|https?://|www\.", re.I)
 
 FRAGMENTS = st.sampled_from(
     [

@@ -158,9 +158,15 @@ def test_read_script_reports_unreadable_files(tmp_path: Path) -> None:
 
 def test_is_script_text_tells_scripts_from_summaries() -> None:
     assert is_script_text(CANONICAL)
-    assert is_script_text("\ufeff---\r\ntitle: T\r\n---\r\n")
+    assert is_script_text("\ufeff---\r\ntitle: T\r\nvoice: narrator\r\n---\r\n")
+    # Issue 15 #16: a summary's YAML front matter (title, source) is not a script's: only a
+    # script says which voice reads it or which Chinese script it is in.
+    assert not is_script_text("---\ntitle: T\nsource: https://a.b/c\n---\n一、要點\n")
+    assert not is_script_text("---\ntitle: T\ndate: 2024-01-01\nscript: hant\n---\n")
     assert not is_script_text("**標題：OpenAI 的下一步**\n\n*   大家好\n")
     assert not is_script_text("---\n---\ntitle: T\n")  # a summary that opens with a rule
+    assert is_script_text("---\ntitle: T\n---\n## 一\n\n你好。\n", "script.md")  # by hand
+    assert not is_script_text("---\ntitle: T\n---\n## 一\n\n你好。\n", "notes.md")
     assert not is_script_text("")
 
 
@@ -202,7 +208,7 @@ _CHAPTERS = st.builds(
 )
 _SCRIPTS = st.builds(
     Script,
-    title=_FRONT,
+    title=_FRONT.filter(str.strip),  # an empty title is refused (issue 15 #14)
     chapters=st.lists(_CHAPTERS, min_size=1, max_size=3).map(tuple),
     source=_FRONT,
     voice=_IDS,

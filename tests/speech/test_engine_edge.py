@@ -240,8 +240,26 @@ def test_list_edge_voices_filters_and_sorts(monkeypatch: pytest.MonkeyPatch) -> 
                 {"ShortName": "zh-CN-YunxiNeural", "Locale": "zh-CN"}]
 
     monkeypatch.setattr(edge_tts, "list_voices", fake_list_voices)
+    monkeypatch.delenv("EPISODEKIT_EDGE_URL")  # the list exists only on the real service
     names = [v["ShortName"] for v in asyncio.run(list_edge_voices("zh"))]
     assert names == ["zh-CN-YunxiNeural", "zh-TW-YunJheNeural"]
+
+
+def test_voice_list_is_not_fetched_from_microsoft_when_another_service_is_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 15 #6: with the service at a loopback address, a profile naming an unknown voice
+    # made the build ask Microsoft's host for the voice list (a DNS query left the machine).
+    asked: list[str] = []
+
+    async def fake_list_voices() -> list[dict[str, str]]:
+        asked.append("list")
+        return []
+
+    monkeypatch.setattr(edge_tts, "list_voices", fake_list_voices)
+    with pytest.raises(EngineUnavailable, match="not Microsoft's service"):
+        asyncio.run(list_edge_voices("zh"))
+    assert asked == []
 
 
 def test_list_edge_voices_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -249,5 +267,6 @@ def test_list_edge_voices_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
         raise aiohttp.ClientConnectionError("no route")
 
     monkeypatch.setattr(edge_tts, "list_voices", offline)
+    monkeypatch.delenv("EPISODEKIT_EDGE_URL")
     with pytest.raises(EngineUnavailable, match="voice list unreachable: no route"):
         asyncio.run(list_edge_voices("zh"))

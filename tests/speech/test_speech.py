@@ -342,6 +342,7 @@ def test_bad_voice_refused_before_any_request(
         return [{"ShortName": "zh-CN-YunxiaNeural"}]
 
     monkeypatch.setattr(edge, "list_edge_voices", voice_list)
+    monkeypatch.delenv("EPISODEKIT_EDGE_URL")  # the real service: its list is asked
     profiles = dict(PROFILES)
     profiles["guest"] = replace(
         PROFILES["guest"], settings={"edge": VoiceSettings("edge", "zh-CN-NobodyNeural")}
@@ -362,6 +363,7 @@ def test_online_voice_list_widens_the_known_voices(
         return [{"ShortName": "zh-CN-YunxiaNeural"}]
 
     monkeypatch.setattr(edge, "list_edge_voices", voice_list)
+    monkeypatch.delenv("EPISODEKIT_EDGE_URL")
     profiles = dict(PROFILES)
     profiles["guest"] = replace(
         PROFILES["guest"], settings={"edge": VoiceSettings("edge", "zh-CN-YunxiaNeural")}
@@ -377,6 +379,7 @@ def test_unreachable_voice_list_keeps_the_mandarin_list(
         raise EngineUnavailable("voice list unreachable")
 
     monkeypatch.setattr(edge, "list_edge_voices", voice_list)
+    monkeypatch.delenv("EPISODEKIT_EDGE_URL")
     profiles = dict(PROFILES)
     profiles["guest"] = replace(
         PROFILES["guest"], settings={"edge": VoiceSettings("edge", "zh-CN-YunxiaNeural")}
@@ -496,3 +499,25 @@ def test_edge_unreachable_falls_back_to_real_offline(cache: SegmentCache) -> Non
     assert len(notes) == 1
     assert notes[0].startswith("voice service unreachable (")
     assert notes[0].endswith("); using the offline voice")
+
+
+def test_unknown_voice_with_a_configured_service_asks_no_list_and_says_so(
+    engines: dict[str, FakeEngine], cache: SegmentCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 15 #6: the voice list only exists on Microsoft's host; with the service at another
+    # address (here the loopback address conftest sets) it is not asked.
+    asked: list[str] = []
+
+    async def voice_list(language: str) -> list[dict[str, str]]:
+        asked.append(language)
+        return []
+
+    monkeypatch.setattr(edge, "list_edge_voices", voice_list)
+    profiles = dict(PROFILES)
+    profiles["guest"] = replace(
+        PROFILES["guest"], settings={"edge": VoiceSettings("edge", "zh-CN-NobodyNeural")}
+    )
+    warnings: list[str] = []
+    run(SCRIPT, cache, engine="edge", profiles=profiles, on_warning=warnings.append)
+    assert asked == []
+    assert any("zh-CN-NobodyNeural" in w and "cannot list its voices" in w for w in warnings)

@@ -31,7 +31,7 @@ from mutagen.id3 import (
 )
 
 from episodekit.errors import AudioError
-from episodekit.model import ChapterMark, Tags
+from episodekit.model import MAX_ID3_CHAPTERS, ChapterMark, Tags
 
 TOC_ID = "toc"
 # "No byte offset given" in a CHAP frame (ID3v2 chapter spec): players then use the times.
@@ -40,11 +40,14 @@ FRONT_COVER = 3  # APIC picture type
 
 
 def chapter_id(index: int) -> str:
-    return f"chp{index}"
+    # Zero-padded: mutagen writes frames sorted by their key, and "chp10" sorts before "chp2";
+    # tools that read CHAP frames in file order (ffmpeg) then list chapters shuffled.
+    return f"chp{index:03d}"
 
 
 def write_tags(path: Path, tags: Tags, chapters: Sequence[ChapterMark] = ()) -> None:
-    """Replace any ID3 tag of the MP3 at `path` with `tags` and `chapters` (in time order)."""
+    """Replace any ID3 tag of the MP3 at `path` with `tags` and `chapters` (in time order; the
+    first MAX_ID3_CHAPTERS of them)."""
     id3 = ID3()
     id3.add(TIT2(encoding=Encoding.UTF8, text=[tags.title]))
     if tags.artist:
@@ -63,7 +66,7 @@ def write_tags(path: Path, tags: Tags, chapters: Sequence[ChapterMark] = ()) -> 
         id3.add(WOAS(url=tags.url))
     if tags.artwork is not None:
         id3.add(_cover(tags.artwork))
-    ordered = sorted(chapters, key=lambda mark: mark.start_ms)
+    ordered = sorted(chapters, key=lambda mark: mark.start_ms)[:MAX_ID3_CHAPTERS]
     for index, mark in enumerate(ordered):
         id3.add(
             CHAP(

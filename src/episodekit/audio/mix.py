@@ -52,6 +52,8 @@ def render_episode(
     true_peak: float = -1.0,
     music: MusicTracks | None = None,
     verify: bool = True,
+    on_step: Callable[[str], None] = lambda stage: None,
+    on_progress: Callable[[float], None] = lambda fraction: None,
 ) -> AudioReport:
     """Render `placements` to a tagged MP3 at `out_mp3`, normalized to `loudness` LUFS with true
     peak at most `true_peak` dBTP.
@@ -61,6 +63,8 @@ def render_episode(
     with corrected gain and limiter ceiling (at most twice more). Without it the report gives
     the values predicted from the PCM measurement. The MP3 is tagged under a temporary name in
     its folder and renamed into place: `out_mp3` is never a half-written or untagged file.
+    `on_step` is told each stage as it starts (mixing, loudness, encoding, tagging), and
+    `on_progress` how much of the mixing is done (0 to 1, every 5%).
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     out_mp3.parent.mkdir(parents=True, exist_ok=True)
@@ -69,10 +73,12 @@ def render_episode(
     tmp = out_mp3.parent / f".episodekit-{secrets.token_hex(6)}.mp3.part"
     try:
         clock = time.perf_counter()
-        measured = _join_and_measure(placements, total_ms, raw, music)
+        on_step("mixing and measuring")
+        measured = _join_and_measure(placements, total_ms, raw, music, on_progress)
         steps["join_and_measure"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
+        on_step("fitting loudness")
         gain = loudness - measured if measured > SILENCE_LUFS else 0.0
         margin = 1.5  # sample-peak limiting plus MP3 overshoot: start 1.5 dB under the target
         expected = measured + gain  # the PCM's loudness after gain and limiter
@@ -84,12 +90,14 @@ def render_episode(
         steps["limiter_fit"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
+        on_step("encoding and verifying")
         integrated, peak, attempts = _encode_on_target(
             raw, tmp, gain, margin, expected, loudness, true_peak, verify
         )
         steps["encode_and_verify"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
+        on_step("tagging")
         write_tags(tmp, tags, chapters)
         with tmp.open("rb+") as tagged:
             os.fsync(tagged.fileno())
@@ -110,16 +118,24 @@ def render_episode(
 
 
 def _join_and_measure(
-    placements: Sequence[Placement], total_ms: int, raw: Path, music: MusicTracks | None
+    placements: Sequence[Placement], total_ms: int, raw: Path, music: MusicTracks | None,
+    on_progress: Callable[[float], None] = lambda fraction: None,
 ) -> float:
     """Write the joined PCM to `raw` while the meter hears it; its integrated loudness."""
     meter = ffmpeg.PcmMeter()
+    total_bytes = max(1, total_ms * SAMPLES_PER_MS * 2)
+    written = [0, 0]  # bytes so far, last twentieth reported
     try:
         with raw.open("wb") as handle:
 
             def write(data: bytes) -> None:
                 handle.write(data)
                 meter.write(data)
+                written[0] += len(data)
+                twentieth = 20 * written[0] // total_bytes
+                if twentieth > written[1]:
+                    written[1] = twentieth
+                    on_progress(min(1.0, written[0] / total_bytes))
 
             join_pcm(placements, total_ms, write, music=music)
         return meter.result().integrated_lufs

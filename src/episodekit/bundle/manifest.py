@@ -1,12 +1,14 @@
 """The upload bundle: script.md, chapters.txt, description.txt, manifest.json, chapters.json
 (Podcasting 2.0 chapters), upload.json (the YouTube and Bilibili forms) and the subtitle files.
-episode.mp3 is written by the audio stage and cover.jpg by bundle.cover.
+episode.mp3 is rendered by the audio stage into the build's scratch folder and cover.jpg made
+by bundle.cover.
 
 The manifest keeps the episode's feed identity: a guid and a publication date made by the first
 build and carried over by every rebuild, so a podcast app never sees a rebuilt episode as new.
 
 The folder is computed by the caller from the input file's name; this module only writes into
-it, atomically, and refuses any path that would land outside it.
+it, through files.write_in_folder and files.commit: every file is staged first, then all are
+moved into place together, so a kill never leaves new audio beside old subtitles unnoticed.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from episodekit import files
 from episodekit.bundle.feed import podcast_chapters_json
 from episodekit.bundle.upload import upload_metadata
 from episodekit.bundle.youtube import description_text, format_chapters_txt, youtube_chapters
-from episodekit.files import write_text_atomic
 from episodekit.model import (
     AudioReport,
     BuildStats,
@@ -154,14 +156,6 @@ def manifest_json(manifest: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------- writing
 
 
-def _target(folder: Path, name: str) -> Path:
-    """`folder / name`, refusing anything that resolves outside `folder`."""
-    path = (folder / name).resolve()
-    if not path.is_relative_to(folder.resolve()):
-        raise ValueError(f"refusing to write {path}: outside the bundle folder {folder}")
-    return path
-
-
 def write_bundle(
     folder: Path,
     *,
@@ -177,12 +171,23 @@ def write_bundle(
     vtt: str | None = None,
     show: Show | None = None,
     guest: str = "",
+    staging: Path | None = None,
 ) -> dict[str, Path]:
-    """Write the bundle's text files into `folder`, each atomically; return them by name
-    (with episode.mp3 and cover.jpg when they are already there)."""
+    """Write the bundle's files into `folder` together; return them by name (with cover.jpg
+    when it is already there).
+
+    The text files are staged in `staging` (a scratch folder inside `folder`, which may already
+    hold episode.mp3 from the audio stage) and committed with it; without `staging` a scratch
+    folder of its own is used."""
+    if staging is None:
+        with files.scratch_folder(folder) as scratch:
+            return write_bundle(
+                folder, script=script, script_text=script_text, placements=placements,
+                chapters=chapters, audio_report=audio_report, stats=stats, engine=engine,
+                voices=voices, srt=srt, vtt=vtt, show=show, guest=guest, staging=scratch,
+            )
     show = show or default_show()
     identity = episode_identity(folder, show)
-    folder.mkdir(parents=True, exist_ok=True)
     # YouTube form or nothing: a list YouTube would refuse (fewer than 3 chapters of 10 s) is
     # no use pasted into the upload form, and the ID3 chapters and manifest keep them all.
     chapter_lines = youtube_chapters(chapters)
@@ -209,12 +214,13 @@ def write_bundle(
         contents["episode.srt"] = srt
     if vtt is not None:
         contents["episode.vtt"] = vtt
-    written: dict[str, Path] = {}
     for name, text in contents.items():
-        path = _target(folder, name)
-        write_text_atomic(path, text)
-        written[name] = path
-    for name in ("episode.mp3", "cover.jpg"):
-        if _target(folder, name).is_file():
-            written[name] = _target(folder, name)
+        files.write_in_folder(staging, name, text.encode("utf-8"))
+    made = [name for name in ("episode.mp3", "cover.jpg") if (staging / name).is_file()]
+    names = sorted([*contents, *made])
+    files.commit(folder, staging, names)
+    written = {name: folder / name for name in names}
+    for name in ("episode.mp3", "cover.jpg"):  # made by this build or kept from the last one
+        if (folder / name).is_file():
+            written[name] = folder / name
     return dict(sorted(written.items()))

@@ -20,7 +20,7 @@ from mutagen.id3 import ID3, ID3NoHeaderError
 
 from episodekit.errors import AudioError
 from episodekit.media import decode_errors, measure_file
-from episodekit.model import Cue
+from episodekit.model import MAX_ID3_CHAPTERS, Cue
 from episodekit.text import chapter_time, subtitle_time, vtt_unescape
 
 DEFAULT_TARGET_LUFS = -16.0
@@ -35,10 +35,20 @@ ID3_FRAMES = (
 )
 MIN_CHAPTERS, MIN_CHAPTER_S = 3, 10
 MAX_DESCRIPTION_BYTES, MAX_TITLE_CHARS = 5000, 100
-MANIFEST_KEYS = ("title", "duration_ms", "engine", "chapters", "segments", "stats")
-CHAPTER_KEYS = ("title", "start_ms", "end_ms")
-SEGMENT_KEYS = ("index", "chapter", "paragraph", "speaker", "text", "start_ms", "end_ms")
-STATS_KEYS = ("synthesized", "from_cache", "wall_seconds")
+# The manifest's schema, as data: key -> the type its value must have (a bool is not a number).
+MANIFEST_TYPES: dict[str, type | tuple[type, ...]] = {
+    "title": str, "duration_ms": int, "engine": str, "chapters": list, "segments": list,
+    "stats": dict,
+}
+CHAPTER_TYPES: dict[str, type | tuple[type, ...]] = {"title": str, "start_ms": int, "end_ms": int}
+SEGMENT_TYPES: dict[str, type | tuple[type, ...]] = {
+    "index": int, "chapter": int, "paragraph": int, "speaker": str, "text": str,
+    "start_ms": int, "end_ms": int,
+}
+STATS_TYPES: dict[str, type | tuple[type, ...]] = {
+    "synthesized": int, "from_cache": int, "wall_seconds": (int, float),
+}
+_TYPE_NAMES = {str: "a string", int: "an integer", list: "a list", dict: "an object"}
 
 _VTT_TIME = r"(\d{2,}):(\d{2}):(\d{2})\.(\d{3})"
 VTT_TIMING = re.compile(rf"^{_VTT_TIME} --> {_VTT_TIME}(?:[ \t].*)?$")
@@ -117,7 +127,8 @@ class Bundle:
     @cached_property
     def audio_ms(self) -> int | None:
         manifest = self.manifest or {}
-        if isinstance(manifest.get("duration_ms"), int):
+        duration = manifest.get("duration_ms")
+        if isinstance(duration, int) and not isinstance(duration, bool):
             return int(manifest["duration_ms"])
         try:
             info = mutagen.mp3.MP3(self.folder / "episode.mp3").info
@@ -131,9 +142,9 @@ class Bundle:
         if not isinstance(chapters, list):
             return None
         return [
-            (str(c.get("title", "")), int(c.get("start_ms", 0)))
+            (str(c.get("title", "")), c["start_ms"])
             for c in chapters
-            if isinstance(c, dict)
+            if isinstance(c, dict) and isinstance(c.get("start_ms"), int)
         ]
 
 
@@ -164,28 +175,39 @@ def vtt_blocks(raw: str) -> list[tuple[Cue, list[str]]]:
 # ---------------------------------------------------------------- manifest
 
 
+def _type_problems(
+    where: str, item: Any, types: dict[str, type | tuple[type, ...]]
+) -> Iterator[Violation]:
+    if not isinstance(item, dict):
+        yield Violation("manifest.json", where, "is not an object")
+        return
+    for key, expected in types.items():
+        if key not in item:
+            yield Violation("manifest.json", where, f"has no '{key}'")
+            continue
+        value = item[key]
+        if isinstance(value, bool) or not isinstance(value, expected):
+            wanted = _TYPE_NAMES.get(expected, "a number") if isinstance(expected, type) else (
+                "a number"
+            )
+            yield Violation("manifest.json", where, f"'{key}' is not {wanted}: {value!r:.40}")
+
+
 def check_manifest(b: Bundle) -> Iterator[Violation]:
     m = b.manifest
     if m is None:
         if not b.problems:
             yield Violation("manifest.json", "", "is not a JSON object")
         return
-    for key in MANIFEST_KEYS:
-        if key not in m:
-            yield Violation("manifest.json", "", f"has no '{key}'")
-    for where, items, keys in (
-        ("chapter", m.get("chapters"), CHAPTER_KEYS),
-        ("segment", m.get("segments"), SEGMENT_KEYS),
+    yield from _type_problems("", m, MANIFEST_TYPES)
+    for where, items, types in (
+        ("chapter", m.get("chapters"), CHAPTER_TYPES),
+        ("segment", m.get("segments"), SEGMENT_TYPES),
     ):
         for n, item in enumerate(items if isinstance(items, list) else [], start=1):
-            missing = [k for k in keys if not isinstance(item, dict) or k not in item]
-            if missing:
-                yield Violation("manifest.json", f"{where} {n}", f"has no '{missing[0]}'")
-    stats = m.get("stats")
-    if isinstance(stats, dict):
-        for key in STATS_KEYS:
-            if key not in stats:
-                yield Violation("manifest.json", "stats", f"has no '{key}'")
+            yield from _type_problems(f"{where} {n}", item, types)
+    if isinstance(m.get("stats"), dict):
+        yield from _type_problems("stats", m["stats"], STATS_TYPES)
 
 
 # ---------------------------------------------------------------- MP3
@@ -271,7 +293,10 @@ def _tags(b: Bundle, path: Path) -> Iterator[Violation]:
         if not titles:
             yield Violation("episode.mp3", f"chapter {n}", f"CHAP '{chap.element_id}' has no title")
         found.append((str(titles[0].text[0]) if titles else "", int(chap.start_time)))
-    yield from _match_manifest("episode.mp3", found, b.manifest_chapters)
+    expected = b.manifest_chapters
+    yield from _match_manifest(
+        "episode.mp3", found, None if expected is None else expected[:MAX_ID3_CHAPTERS]
+    )
 
 
 def _match_manifest(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import srt
 
+from episodekit import chinese, files
 from episodekit.check.files import (
     Bundle,
     Violation,
@@ -181,11 +182,21 @@ def check_text_matches_script(b: Bundle) -> Iterator[Violation]:
         return
     texts = (str(s.get("text", "")) for s in segments if isinstance(s, dict))
     script = content_letters("".join(texts))
+    # Subtitles may be converted to the other Chinese script (--subtitles hans|hant): compare
+    # both sides in Simplified, character by character (t2s maps many to one, so it is safe).
+    cue_letters = [content_letters("".join(cue.lines)) for cue in b.srt_cues]
+    simplified = chinese.each_on_its_own(script + "".join(cue_letters), "hans") or {}
+
+    def same(cue_text: str, said: str) -> bool:
+        return len(cue_text) == len(said) and all(
+            x == y or simplified.get(x, x) == simplified.get(y, y)
+            for x, y in zip(cue_text, said, strict=True)
+        )
+
     shown = 0
-    for n, cue in enumerate(b.srt_cues, start=1):
-        letters = content_letters("".join(cue.lines))
+    for n, (cue, letters) in enumerate(zip(b.srt_cues, cue_letters, strict=True), start=1):
         expected = script[shown : shown + len(letters)]
-        if letters != expected:
+        if not same(letters, expected):
             yield Violation(
                 "episode.srt",
                 f"cue {n} ({subtitle_time(cue.start_ms)})",
@@ -199,6 +210,19 @@ def check_text_matches_script(b: Bundle) -> Iterator[Violation]:
         yield Violation(
             "episode.srt", "", f"the cues end before the script: '{preview}' is not shown"
         )
+
+
+def leftover_violations(folder: Path) -> Iterator[Violation]:
+    """What an interrupted build left: a commit marker (the files are a mix of two builds) and
+    scratch folders or partial files (the next build removes them)."""
+    if (folder / files.COMMIT_MARKER).exists():
+        yield Violation(
+            files.COMMIT_MARKER, "",
+            "a build was interrupted while writing the bundle: its files may come from two "
+            "builds; run episode build again",
+        )
+    for path in files.leftovers(folder):
+        yield Violation(path.name, "", "left by an interrupted build; the next build removes it")
 
 
 Rule = Callable[[Bundle], Iterator[Violation]]
@@ -230,6 +254,7 @@ def check_bundle(
     """
     b = Bundle(Path(folder), target_lufs, max_line_width)
     found = [Violation(name, "", "is missing") for name in FILES if not (b.folder / name).is_file()]
+    found.extend(leftover_violations(b.folder))
     for _rule, needs, check in RULES:
         if (b.folder / needs).is_file():
             found.extend(check(b))

@@ -4,6 +4,7 @@ BOM, GB18030/GBK, Big5), refusing binary and empty files with one line naming th
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import charset_normalizer
@@ -115,14 +116,35 @@ def _decode_unmarked(data: bytes, path: Path) -> str:
 # ---------------------------------------------------------------- cleaning
 
 
+# A summary is a few pages; a script of a 3-hour episode ~200 kB. Anything far bigger is a
+# mistake (a video, a disk image, /dev/zero) and would be read into memory whole.
+MAX_INPUT_BYTES = 5 * 1024 * 1024
+
+
 def read_text(path: Path) -> str:
-    """Read and decode an input file (a summary or a script); InputError naming it if refused."""
+    """Read and decode an input file (a summary or a script); InputError naming it if refused.
+
+    Only a regular file of at most MAX_INPUT_BYTES is read: a FIFO would block forever and a
+    device such as /dev/zero never ends."""
     try:
-        data = path.read_bytes()
+        info = path.stat()
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a folder, not a file") from None
     except OSError as error:
         raise InputError(path, f"cannot be read ({error.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(path, "is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(path, "is not a regular file (a pipe or a device); give a text file")
+    limit_mb = MAX_INPUT_BYTES // (1024 * 1024)
+    if info.st_size > MAX_INPUT_BYTES:
+        size = f"{info.st_size / 1e6:.1f} MB"
+        raise InputError(path, f"is {size}; a summary is at most {limit_mb} MB")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as error:
+        raise InputError(path, f"cannot be read ({error.strerror})") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(path, f"is over {limit_mb} MB; a summary is at most {limit_mb} MB")
     return decode(data, path)

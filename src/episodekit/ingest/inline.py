@@ -19,6 +19,10 @@ RGX_URL_USEFUL = re.compile(r"^(?:https?://|www\.)[\w-]+(?:\.[\w-]+)+", re.I)
 RGX_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 RGX_EMPHASIS = re.compile(r"(\*\*|__|~~)(.+?)\1")
 RGX_UNDERSCORE_EM = re.compile(r"(?<![\w])_(\S(?:.*?\S)?)_(?![\w])")
+# *emphasis* (a pair of single stars around text); a lone `*` is content ("7*7", "A*B").
+RGX_STAR_EM = re.compile(r"\*(?=[^\s*])([^*\n]*?[^\s*])\*")
+# Any other star is markup unless it stands between two letters or digits, as in "7*7".
+RGX_STAR_MARKUP = re.compile(r"\*{2,}|(?<![^\W_])\*|\*(?![^\W_])")
 # Emoji and pictographs: TTS engines read them out by name or stumble over them.
 RGX_EMOJI = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u25a0-\u25ff"
@@ -63,9 +67,12 @@ def clean_inline(text: str, links: list[str]) -> str:
     for _ in range(3):  # nested emphasis: ***x*** or **_x_**
         text = RGX_EMPHASIS.sub(r"\2", text)
     text = RGX_UNDERSCORE_EM.sub(r"\1", text)
-    text = text.replace("*", "").replace("#", "").replace("`", "").replace("~~", "")
+    text = text.replace("#", "").replace("`", "").replace("~~", "")
     text = RGX_EMOJI.sub("", text)
     text = RGX_URL.sub(lambda m: _keep_link(m.group(0), links, ""), text)
+    # Stars last: only now is it known which stand between two characters ("7*7").
+    text = RGX_STAR_EM.sub(r"\1", text)
+    text = RGX_STAR_MARKUP.sub("", text)
     text = RGX_EMPTY_BRACKETS.sub("", text)
     text = RGX_DANGLING.sub(r"\1", text)
     text = spoken_brackets(text)

@@ -46,6 +46,29 @@ _CHATTER: Patterns = tuple((name, pattern) for name, _why, pattern in CHATTER)
 RGX_CLAUSE = re.compile(r"[^，,；;]+[，,；;]?")
 RGX_LEADING_NAME = re.compile(r"^[A-Z][A-Za-z]*(?:[ ·][A-Z][A-Za-z]*)*\s*(?:的)?")
 
+# Bullets deeper than this are refused: the tree is walked recursively (by the parser, the
+# narrator and the templates), and 200 levels ended in RecursionError after minutes of CPU.
+MAX_NESTING = 12
+
+
+class NestingError(ValueError):
+    """Bullets nested deeper than MAX_NESTING levels."""
+
+
+def _check_nesting(items: list[tuple[int, str]]) -> None:
+    """Raise NestingError when a run of (indent, text) bullet lines nests too deep."""
+    open_indents: list[int] = []
+    for indent, text in items:
+        while open_indents and open_indents[-1] >= indent:
+            open_indents.pop()
+        open_indents.append(indent)
+        if len(open_indents) > MAX_NESTING:
+            preview = text if len(text) <= 20 else text[:20] + "…"
+            raise NestingError(
+                f"bullets nested more than {MAX_NESTING} levels deep (at {preview!r}); "
+                "flatten the list"
+            )
+
 
 def _join(parts: list[str]) -> str:
     """Lines of one paragraph joined: Chinese needs no space between them, Latin text does."""
@@ -300,6 +323,7 @@ def _build(
 
     def flush() -> None:
         blocks = sections[-1].blocks
+        _check_nesting(bullets)
         blocks.extend(_point_tree(bullets, links))
         blocks.extend(_table(table, links))
         if quote and (body := clean_inline(_join(quote), links)):

@@ -11,7 +11,10 @@ are swapped for private-use placeholders until the body is parsed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -61,6 +64,54 @@ class _ScriptLoader(jinja2.FileSystemLoader):
         return chinese.convert(source, self.script), filename, uptodate
 
 
+# Limits on what a template may do: the sandbox already stops range() at 100000 items, but
+# nested loops, `'x' * 10**10` or a recursive macro still hung or ran out of memory.
+TEMPLATE_SECONDS = 10.0  # a render taking longer is stopped (on the main thread, where signals go)
+MAX_RENDER_CHARS = 2_000_000  # ~100 hours of narration
+
+
+class _LimitedSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, with `*` and `**` refused when they would build something huge."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > 64:
+                raise _LimitError(f"'{left} ** {right}' is too big a number")
+            return left**right
+        sized = next((x for x in (left, right) if isinstance(x, (str, list, tuple))), None)
+        count = right if sized is left else left
+        if sized is not None and isinstance(count, int) and len(sized) * count > MAX_RENDER_CHARS:
+            raise _LimitError(f"repeating {len(sized)} items {count} times is too much output")
+        return super().call_binop(context, operator, left, right)
+
+
+class _LimitError(Exception):
+    """A template went past one of the limits above."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise _LimitError in the render when it runs past `seconds` (main thread, POSIX only;
+    elsewhere the output-size limit still holds)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise _LimitError(f"rendering took more than {seconds:g} s (a loop that does not end?)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def environment(
     folder: Path, script: ChineseScript = "hant", show: Show | None = None
 ) -> SandboxedEnvironment:
@@ -79,7 +130,7 @@ def _cached_environment(folder: Path, script: ChineseScript, show: Show) -> Sand
 
 
 def _environment(folder: Path, script: ChineseScript, show: Show) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = _LimitedSandbox(
         loader=_ScriptLoader(folder, script),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -118,7 +169,11 @@ def render(
     """Render template `name` from `folder`; any template fault becomes one TemplateError."""
     env = environment(folder, script, show)
     try:
-        return env.get_template(name).render(data)
+        with _deadline(TEMPLATE_SECONDS):
+            text = env.get_template(name).render(data)
+        if len(text) > MAX_RENDER_CHARS:
+            raise _LimitError(f"rendered {len(text)} characters (at most {MAX_RENDER_CHARS})")
+        return text
     except jinja2.TemplateSyntaxError as error:
         where = Path(error.filename) if error.filename else folder / (error.name or name)
         raise TemplateError(where, error.lineno, error.message or "syntax error") from error
@@ -135,6 +190,14 @@ def render(
                 " `episode init` or add the missing `{% set … %}` line"
             )
         raise TemplateError(where, line, reason) from error
+    except (_LimitError, OverflowError, RecursionError, MemoryError) as error:
+        # range(10**9) (OverflowError), a macro calling itself, a string too big to build.
+        frames = list(_template_frames(error.__traceback__))
+        where, line = (Path(frames[-1][0]), frames[-1][1]) if frames else (folder / name, None)
+        reason = str(error) or type(error).__name__
+        if isinstance(error, RecursionError):
+            reason = "recursion too deep (a macro calling itself?)"
+        raise TemplateError(where, line, reason) from None
 
 
 def restore(text: str) -> str:

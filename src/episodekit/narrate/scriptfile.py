@@ -156,6 +156,8 @@ def _parse_front(lines: list[str], path: Path) -> tuple[dict[str, str], list[str
         if line == FENCE:
             if "title" not in values:
                 raise ScriptFormatError(path, number, "front matter has no title")
+            if not values["title"].strip():
+                raise ScriptFormatError(path, number, "front matter title is empty")
             return values, links, index + 1
         if not line:
             continue
@@ -303,16 +305,30 @@ def read_script(path: Path) -> Script:
     return parse_script(text, path)
 
 
-def is_script_text(text: str) -> bool:
-    """Does `text` look like a script.md (front matter with a title) rather than a summary?"""
+# Keys only a script's front matter has: a summary's YAML front matter (title, source, date,
+# tags…) never says which voice profile reads it or which Chinese script it is written in.
+_SCRIPT_ONLY_KEYS = frozenset({"voice", "script"})
+
+
+def is_script_text(text: str, file_name: str = "") -> bool:
+    """Does `text` look like a script.md rather than a summary? Told by its front matter's keys,
+    not by the `---` line alone: every key is a script key, with a title, and one is a key only
+    a script has (`voice`, `script`: episodekit always writes both), or the file is named
+    script.md (a hand-written script may have a title alone; a summary's YAML front matter
+    with title and source, under another name, is a summary)."""
     lines = _clean_lines(text)
     if not lines or lines[0].strip() != FENCE:
         return False
+    keys: set[str] = set()
     for line in lines[1:]:
         if line.rstrip() == FENCE:
+            return "title" in keys and (bool(keys & _SCRIPT_ONLY_KEYS) or file_name == "script.md")
+        if not line.strip():
+            continue
+        match = RGX_FRONT_LINE.match(line.rstrip())
+        if match is None or match["key"] not in _KEYS:
             return False
-        if line.startswith("title:"):
-            return True
+        keys.add(match["key"])
     return False
 
 

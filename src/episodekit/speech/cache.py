@@ -3,7 +3,9 @@ one paragraph of script.md) only sends what changed.
 
 An entry is `<key[:2]>/<key>.wav` plus `<key>.json`, each written atomically, the JSON last: an
 entry counts only when both exist and agree, so a build killed at any moment leaves nothing a
-later build would trust. A corrupt or partial entry is a miss and is overwritten.
+later build would trust. The JSON records a SHA-256 of the audio and the timings, checked on
+every read: an entry damaged or edited afterwards is discarded (and synthesized again), never
+used. An entry without the hash (an older episodekit) is a plain miss and is overwritten.
 
 The words stored are the engine's own (spans of the spoken text): the key is the spoken text, and
 mapping onto the script's text is the speech stage's business.
@@ -11,6 +13,7 @@ mapping onto the script's text is the speech stage's business.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -74,6 +77,13 @@ def _words_from_json(raw: Any) -> tuple[Word, ...]:
     return tuple(Word(int(a), int(b), int(c), int(d)) for a, b, c, d in raw)
 
 
+def content_hash(wav: bytes, duration_ms: int, words: Any) -> str:
+    """SHA-256 of what an entry holds: the audio, its duration and its word timings."""
+    digest = hashlib.sha256(wav)
+    digest.update(json.dumps([duration_ms, words], separators=(",", ":")).encode("ascii"))
+    return digest.hexdigest()
+
+
 class SegmentCache:
     """Entries under `root`. With `enabled=False` nothing is read (every lookup is a miss) but
     results are still written: the segments' audio lives here either way, and a build run with
@@ -82,6 +92,8 @@ class SegmentCache:
     def __init__(self, root: Path, enabled: bool = True) -> None:
         self.root = root
         self.enabled = enabled
+        self.written = 0  # entries stored by this run (what an interrupted build kept)
+        self.discarded: list[str] = []  # keys of damaged entries removed by lookup()
 
     def path_for(self, key: str) -> Path:
         """The WAV file of entry `key` (which may not exist yet)."""
@@ -97,16 +109,25 @@ class SegmentCache:
         wav = self.path_for(key)
         try:
             meta = json.loads(self._meta_path(key).read_text(encoding="utf-8"))
-            if meta["format"] != FORMAT_VERSION or meta["key"] != key:
+            if meta["format"] != FORMAT_VERSION or meta["key"] != key or "sha256" not in meta:
                 return None
-            if wav.stat().st_size != meta["wav_bytes"]:
+            data = wav.read_bytes()
+            if meta["sha256"] != content_hash(data, meta["duration_ms"], meta["words"]):
+                self._discard(key)
                 return None
-            with wav.open("rb") as handle:
-                if handle.read(4) != b"RIFF":
-                    return None
             return CacheEntry(wav, int(meta["duration_ms"]), _words_from_json(meta["words"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        except FileNotFoundError:
             return None
+        except (OSError, ValueError, KeyError, TypeError):
+            self._discard(key)
+            return None
+
+    def _discard(self, key: str) -> None:
+        """Remove a damaged entry, so it can never be used (nor fail a build) again."""
+        self.discarded.append(key)
+        for path in (self._meta_path(key), self.path_for(key)):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     def get(self, key: str) -> Synthesis | None:
         entry = self.lookup(key)
@@ -128,16 +149,19 @@ class SegmentCache:
         """Store `synthesis` under `key` and return its WAV path."""
         wav = self.path_for(key)
         write_bytes_atomic(wav, synthesis.wav)
+        words = [[w.start_ms, w.end_ms, w.text_start, w.text_end] for w in synthesis.words]
         meta = {
             "format": FORMAT_VERSION,
             "key": key,
             "wav_bytes": len(synthesis.wav),
+            "sha256": content_hash(synthesis.wav, synthesis.duration_ms, words),
             "duration_ms": synthesis.duration_ms,
-            "words": [[w.start_ms, w.end_ms, w.text_start, w.text_end] for w in synthesis.words],
+            "words": words,
             "engine": engine,
             "voice": asdict(voice) if voice is not None else None,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         # Written last: its presence is what makes the entry count.
         write_text_atomic(self._meta_path(key), json.dumps(meta, ensure_ascii=False))
+        self.written += 1
         return wav

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from episodekit.errors import EpisodeError, ServiceUnreachable, SynthesisError
+from episodekit.errors import EpisodeError, ScriptFormatError, ServiceUnreachable, SynthesisError
 from episodekit.model import Script, Segment, Word
 from episodekit.progress import Progress
 from episodekit.retry import BACKOFF_BASE, backoff_seconds
@@ -97,8 +97,14 @@ def _load_engine(engine_id: str) -> Engine:
         raise EngineUnavailable(f"the {engine_id} engine is not installed: {error}") from error
 
 
-async def _known_voices(engine: Engine, wanted: Collection[str]) -> Collection[str] | None:
-    """The voice names `engine` accepts, as far as can be told without a needless request."""
+async def _known_voices(
+    engine: Engine, wanted: Collection[str], on_warning: Warn = warn_stderr
+) -> Collection[str] | None:
+    """The voice names `engine` accepts, as far as can be told without a needless request.
+
+    The online list comes from Microsoft's host whatever the configured address; when the
+    service is another address, it is not asked, and names outside the known list are only
+    checked for their form (None), with a note."""
     if engine.id == "offline":
         return offline_voice_names()
     if engine.id != "edge":
@@ -108,6 +114,14 @@ async def _known_voices(engine: Engine, wanted: Collection[str]) -> Collection[s
     # the list is a help, not a requirement, so a failure keeps the known ones.
     unknown = [v for v in wanted if check_voice_name("edge", v, None) is None and v not in known]
     if unknown:
+        from episodekit.speech.engines.edge import uses_real_service
+
+        if not uses_real_service():
+            on_warning(
+                f"voice {', '.join(sorted(unknown))} is not on the known list and the configured "
+                "service cannot list its voices; the service will say if it does not exist"
+            )
+            return None
         with contextlib.suppress(ImportError, EngineUnavailable, asyncio.TimeoutError, OSError):
             for language in sorted({v.split("-")[0] for v in unknown}):
                 listing = ENGINES["edge"].list_voices(language)
@@ -191,10 +205,14 @@ async def synthesize_async(
         profiles,
         chosen.id,
         needed,
-        known_voices=await _known_voices(chosen, wanted),
+        known_voices=await _known_voices(chosen, wanted, on_warning),
         script_source=script_source,
     )
     plans = plan_segments(script, profiles, chosen.id)
+    if not plans:
+        raise ScriptFormatError(
+            script_source, None, "nothing to speak: no paragraph holds a letter or a digit"
+        )
     limit = _clamp_jobs(chosen, jobs, on_warning)
 
     done: dict[int, Segment] = {}
@@ -208,6 +226,12 @@ async def synthesize_async(
                 plan, entry.wav, entry.duration_ms, entry.words, from_cache=True
             )
     hits = len(done)
+    if cache.discarded:
+        count = len(cache.discarded)
+        on_warning(
+            f"{count} damaged cache entr{'y' if count == 1 else 'ies'} in {cache.root} (audio or "
+            "timings changed since they were stored) discarded; synthesizing again"
+        )
 
     with Progress(len(plans), hits, enabled=progress) as bar:
         await _run(chosen, misses, cache, done, bar, limit, retries, backoff_base)

@@ -63,6 +63,16 @@ _PROSODY_RULES = (
 )
 
 
+# What each engine can say and a subtitle can still show (at most 9 characters a second):
+# eSpeak's Mandarin runs ~5.2 characters/s at +0% (+50%: ~7.8), Edge's ~4.5 (+80%: ~8.1).
+# Outside these a build would exit 0 with subtitles `episode check` rejects.
+PROSODY_RANGES: dict[str, dict[str, tuple[int, int]]] = {
+    "edge": {"rate": (-50, 80), "pitch": (-50, 50), "volume": (-100, 100)},
+    "offline": {"rate": (-50, 50), "pitch": (-50, 50), "volume": (-100, 100)},
+}
+_UNITS = {"rate": "%", "volume": "%", "pitch": "Hz"}
+
+
 @dataclass(frozen=True)
 class VoiceProfile:
     name: str  # the file stem: what a script's speaker tag names
@@ -198,10 +208,20 @@ def offline_voice_names() -> frozenset[str] | None:
 
 
 def _prosody_problems(settings: VoiceSettings) -> Iterable[str]:
+    ranges = PROSODY_RANGES.get(settings.engine, {})
     for field, pattern, accepted in _PROSODY_RULES:
         value = getattr(settings, field)
         if not pattern.match(value):
             yield f"{field} {value!r} is malformed; {accepted}"
+            continue
+        low, high = ranges.get(field, (-(10**6), 10**6))
+        number = int(value.removesuffix(_UNITS[field]))
+        if not low <= number <= high:
+            unit = _UNITS[field]
+            yield (
+                f"[{settings.engine}] {field} {value!r} is out of range; "
+                f"the {settings.engine} voice takes {low:+d}{unit} to {high:+d}{unit}"
+            )
 
 
 def validate_profiles(

@@ -60,6 +60,19 @@ def service_url() -> str:
     return url
 
 
+def uses_real_service() -> bool:
+    """Is the configured address Microsoft's own service? (A loopback test server or a proxy
+    is not: the voice list, which edge-tts always fetches from Microsoft, is then skipped.)"""
+    configured = os.environ.get(URL_ENV, "").strip() or DEFAULT_URL
+    return urlsplit(configured).netloc == urlsplit(DEFAULT_URL).netloc
+
+
+def shown_url() -> str:
+    """The configured address without its query (the token), as messages show it."""
+    parts = urlsplit(os.environ.get(URL_ENV, "").strip() or DEFAULT_URL)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
 def _use_url(url: str) -> None:
     # edge-tts reads this module global when it connects. Every task of a run reads the same
     # environment, so concurrent syntheses all write the same value before they connect.
@@ -227,20 +240,22 @@ class EdgeEngine:
         check_complete(text, words, duration_ms)
         return Synthesis(wav=wav, duration_ms=duration_ms, words=words)
 
+    @property
+    def url(self) -> str:
+        """The configured service address, as messages show it."""
+        return shown_url()
+
     async def probe(self) -> None:
-        """Does the service answer? Speak a two-character text with short timeouts.
+        """Does the service answer? Speak a two-character text, with the same timeouts as
+        every request (a slow service that requests would wait for is not "unreachable").
 
         Only "no answer at all" (no connection, no reply in time, a refusal no retry cures) is
         EngineUnavailable. A transient answer (HTTP 503, a dropped stream, no audio) shows the
         service is there: the build goes ahead and its per-segment retries deal with it, rather
         than falling back to another voice for a whole episode because of one blip.
         """
-        probe_engine = EdgeEngine(
-            connect_timeout=min(self.connect_timeout, 5),
-            receive_timeout=min(self.receive_timeout, 15),
-        )
         try:
-            await probe_engine.synthesize(PROBE_TEXT, VoiceSettings("edge", PROBE_VOICE))
+            await self.synthesize(PROBE_TEXT, VoiceSettings("edge", PROBE_VOICE))
         except TransientEngineError as error:
             if isinstance(error.__cause__, (aiohttp.ClientConnectorError, asyncio.TimeoutError)):
                 raise EngineUnavailable(f"voice service unreachable: {error}") from error
@@ -250,7 +265,14 @@ class EdgeEngine:
 
 async def list_edge_voices(language_prefix: str = "zh") -> list[dict[str, Any]]:
     """The service's voices whose Locale starts with `language_prefix` ("zh", "zh-CN"), as
-    edge-tts describes them (ShortName, Gender, Locale, ...), sorted by ShortName."""
+    edge-tts describes them (ShortName, Gender, Locale, ...), sorted by ShortName.
+
+    edge-tts always asks Microsoft's host for the list: when the configured service is another
+    address, nothing is asked (EngineUnavailable), so no request leaves for a host not chosen."""
+    if not uses_real_service():
+        raise EngineUnavailable(
+            f"voice list not fetched: {URL_ENV} points at {shown_url()}, not Microsoft's service"
+        )
     try:
         voices = await edge_tts.list_voices()
     except aiohttp.ClientConnectorError as error:
