@@ -13,13 +13,10 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import functools
-import multiprocessing as mp
 import os
 import re
-import signal
 import sys
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -33,6 +30,7 @@ from episodekit.speech.engines import (
     Synthesis,
 )
 from episodekit.text import spoken_span
+from episodekit.workers import process_pool as workers_pool
 
 # eSpeak's Mandarin at its default 175 wpm runs ~3.8 CJK characters/s, slow and drawn out;
 # 230 gives ~5.2/s (measured), clear and well under the 9 characters/s subtitle limit.
@@ -364,38 +362,12 @@ def _trim(loud: np.ndarray, start_ms: int, end_ms: int) -> tuple[int, int]:
     return new_start, new_end
 
 
-PARENT_CHECK_S = 0.25  # how often a worker looks whether its parent is still there
-
-
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: exit as soon as the build process is gone (kill -9 included), so no
-    worker, nor the resource tracker that waits for the workers, outlives it. A thread polls
-    the parent's pid (PR_SET_PDEATHSIG would fire when the *thread* that spawned the worker
-    ends, which is not the build ending)."""
-    # Ctrl-C reaches every process of the terminal's group: the build handles it (and says
-    # what was kept); a worker would only print a traceback from its idle wait.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if os.getppid() != parent:
-        os._exit(1)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_S)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 @functools.cache
 def _pool(workers: int) -> ProcessPoolExecutor:
     # Each worker process has its own eSpeak (its state is per process). "spawn", not fork:
-    # the build may already run threads (the edge test server, asyncio's executor).
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=mp.get_context("spawn"),
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
-    )
+    # the build may already run threads (the edge test server, asyncio's executor). Workers
+    # die with the build (workers.py).
+    return workers_pool(workers)
 
 
 class OfflineEngine:
