@@ -287,8 +287,9 @@ def check(
     ] = None,
 ) -> None:
     """Check a bundle, or the feed in a folder of bundles, against the published rules; exit 1
-    on any violation."""
-    from episodekit.check import check_bundle
+    on any violation. Cue breaks a Chinese subtitler would not make (a word or name split, a
+    sentence spanned, a particle at a cue's edge) are printed as warnings and do not fail it."""
+    from episodekit.check import check_bundle, check_warnings
     from episodekit.check.feed import check_feed
 
     if not folder.is_dir():
@@ -300,6 +301,11 @@ def check(
         violations = check_bundle(folder, **kwargs)
     for violation in violations:
         _say(str(violation))
+    warnings = check_warnings(folder)
+    for warning in warnings:
+        _say(f"warning: {warning}")
+    if warnings:
+        _say(f"{len(warnings)} warning(s) about where cues break in {folder}")
     if violations:
         _say(f"{len(violations)} problem(s) in {folder}")
         raise typer.Exit(1)

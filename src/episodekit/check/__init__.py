@@ -1,7 +1,8 @@
 """`episode check`: a finished bundle against the published standards."""
 
-from episodekit.check.rules import check_bundle
+from episodekit.check.rules import check_bundle, check_warnings
 
 __all__ = [
     "check_bundle",
+    "check_warnings",
 ]
