@@ -91,13 +91,17 @@ def _layout(
 
 
 def _split_lines(lay: _Layout, i: int, j: int, max_width: float) -> int | None:
-    """Where to break a two-line cue: after punctuation where possible, lines balanced."""
+    """Where to break a two-line cue: where a cue break would cost least, lines balanced."""
+    cum, head, tail, breaks = lay.cum, lay.head, lay.tail, lay.breaks
     best, best_cost = None, math.inf
     for m in range(i + 1, j):
-        w1, w2 = lay.width(i, m), lay.width(m, j)
+        raw = cum[m] - cum[i] + head[i]
+        if raw > max_width + 2:  # a line end never adds 2 (tail is at most a closing mark)
+            break
+        w1, w2 = raw + tail[m - 1], cum[j] - cum[m] + head[m] + tail[j - 1]
         if w1 > max_width or w2 > max_width:
             continue
-        cost = lay.breaks[m - 1] + abs(w1 - w2) / max_width
+        cost = breaks[m - 1] + abs(w1 - w2) / max_width
         if cost < best_cost:
             best, best_cost = m, cost
     return best
@@ -167,10 +171,17 @@ def _best_cues(lay: _Layout, rules: _Rules) -> list[tuple[int, int, int | None]]
                 cost += _OVERWIDE_COST  # one word wider than a cue: shown anyway
             start = starts[i]
             spoken = end_ms - start
+            if best[i] + cost >= best[j]:  # every other term only adds: this cue cannot win
+                if spoken > max_ms and j - i > 1:
+                    break
+                continue
             if spoken > max_ms:
                 cost += _TIMING_COST * (1 + (spoken - max_ms) / 100)
-            room = min(limit, start + max_ms) - start
-            shortfall = max(min_ms, math.ceil(width * ms_per_width)) - room
+            room = limit - start
+            if room > max_ms:
+                room = max_ms
+            need = width * ms_per_width
+            shortfall = (min_ms if need < min_ms else math.ceil(need)) - room
             if shortfall > 0:
                 cost += _TIMING_COST * (1 + shortfall / 100)
             # A cue that fills one line is full; a second line is only room, not a goal.
