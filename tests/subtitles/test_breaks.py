@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,7 @@ from episodekit.subtitles.breaking import make_cues
 from episodekit.subtitles.pieces import LEAD_MS
 from episodekit.text import SENTENCE_ENDS, content_letters, display_width, is_content
 from episodekit.words import CLAUSE_ENDS, CLOSERS, OPENERS
-from tests.subtitles.test_subtitles import Episode, check_rules
+from tests.subtitles.test_subtitles import Episode, check_rules, spoken
 
 VOICE = VoiceSettings(engine="offline", voice="cmn")
 WORDS = ["我們", "今天", "人工智能", "模型", "發展", "未來", "計算機", "開源", "革命性", "知名",
@@ -211,3 +212,23 @@ def test_cues_break_where_a_subtitler_breaks(ep: Episode, max_lines: int) -> Non
     cues = make_cues(ep.placements, audio_end_ms=ep.audio_end_ms, max_lines=max_lines)
     check_rules(ep, cues, max_lines)  # every published rule still holds
     check_breaks(ep, cues, max_lines)
+
+
+@pytest.mark.parametrize(("text", "whole"), [
+    ("這次新模型在並行測試79.4%的成績超過了所有對手", "測試79.4%"),  # a label and its value
+    ("主題是「OpenAI CEO專訪重點」的一次深入的長篇訪談", "「OpenAI CEO專訪重點」"),
+    ("他們說未來五年投入高達5000億美元來建設新的資料中心", "5000億美元"),
+    ("我們邀請到了Anthropic的Claude Opus 4團隊來聊一聊", "Claude Opus 4"),
+    ("知名播客主持人羅根巴特萊（Logan Bartlett）專訪的內容", "（Logan Bartlett）"),
+])
+@pytest.mark.parametrize("max_lines", [1, 2])
+def test_what_belongs_together_stays_in_one_cue_and_line(
+    text: str, whole: str, max_lines: int
+) -> None:
+    # One clause too wide for a line: it breaks, but not inside what the screenshots show cut.
+    assert display_width(text) > 16
+    placed = spoken(text, {})
+    lines = [line for c in make_cues(placed, audio_end_ms=20000, max_lines=max_lines)
+             for line in c.lines]
+    assert any(whole in line for line in lines), lines
+    assert not any(line[0] in "的了和與及而" or line[-1] in "在將把被對從" for line in lines), lines
