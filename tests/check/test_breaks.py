@@ -68,3 +68,18 @@ def test_the_audit_counts_what_the_bench_table_shows() -> None:
     assert (bad.clause_end_cues, good.clause_end_cues) == (2, 4)
     # No clause is wider than a line: every cue could end at one.
     assert (bad.clause_end_possible, good.clause_end_possible) == (8, 4)
+
+
+def test_a_line_break_is_judged_like_a_cue_break() -> None:
+    two_lines = [
+        Cue(0, 1500, ("大家好　這裡是最佳拍檔",)),
+        Cue(2000, 3500, ("我們今天聊聊計", "算機")),
+        Cue(4000, 5500, ("和OpenAI CEO Sam", "Altman的訪談")),
+        Cue(6000, 7500, ("他將在「最佳拍檔」節目裡說明",)),
+    ]
+    found = audit_breaks(TEXTS, two_lines)
+    assert (found.line_breaks, found.line_word_splits) == (2, 1)
+    assert [(f.cue, f.kind, f.detail) for f in found.faults] == [
+        (2, "word split", "line 1 ends inside '計算機'"),
+        (3, "name split", "line 1 ends inside 'OpenAI CEO Sam Altman'"),
+    ]

@@ -94,19 +94,12 @@ def audit_breaks(
             _judge_break(texts, places, n, last, result, max_line_width)
     for n, cue in enumerate(cues, start=1):
         if len(cue.lines) == 2:
-            result.line_breaks += 1
             first, _ = bounds[n - 1]
             split = first + len(content_letters(cue.lines[0])) - 1
             a, b = places[split], places[split + 1]
-            if a.segment == b.segment and marks(texts[a.segment]).splits_word(b.index):
-                result.line_word_splits += 1
-                result.faults.append(Fault(n, "word split", f"line break inside {_word(texts, a)}"))
+            _judge_line_break(texts, a, b, n, result, max_line_width)
     result.clause_end_possible = max(0, len(bounds) - _forced_breaks(texts, max_line_width * lines))
     return result
-
-
-def _word(texts: Sequence[str], place: _Place) -> str:
-    return marks(texts[place.segment]).word_at(place.index)
 
 
 def _between(texts: Sequence[str], a: _Place, b: _Place | None) -> str:
@@ -135,6 +128,35 @@ def _judge_cue(
             break
 
 
+@dataclass(frozen=True)
+class _Cut:
+    kind: str  # "word split", "name split", "<span kind> split", "particle at an edge"
+    detail: str  # "ends inside '計算機'", "starts with '的'"
+    forced: bool = False  # a word wider than a line: counted, not a fault
+    after: bool = False  # the fault is the next cue's (or line's): it starts with a particle
+
+
+def _cuts(text: str, a: int, b: int, max_line_width: float) -> list[_Cut]:
+    """What a break between the letters text[a] and text[b] cuts: a word, a span that fits a
+    line, a particle binding across it."""
+    m, found = marks(text), []
+    word = m.word_at(a)
+    if m.splits_word(b):
+        found.append(_Cut("word split", f"ends inside '{word}'",
+                          forced=display_width(word) > max_line_width))
+    for start, end, kind in m.spans:
+        whole = text[start:end]
+        if start <= a < b < end and display_width(whole) <= max_line_width:
+            name = "name split" if kind == "latin" else f"{kind} split"
+            found.append(_Cut(name, f"ends inside '{whole}'"))
+    if not any(ch in CLAUSE_ENDS + SENTENCE_ENDS for ch in text[a + 1 : b]):
+        if word in BINDS_FORWARD:
+            found.append(_Cut("particle at an edge", f"ends on '{word}'"))
+        if m.word_at(b) in BINDS_BACKWARD:
+            found.append(_Cut("particle at an edge", f"starts with '{m.word_at(b)}'", after=True))
+    return found
+
+
 def _judge_break(
     texts: Sequence[str],
     places: list[_Place],
@@ -147,33 +169,29 @@ def _judge_break(
     r.breaks += 1
     if a.segment != b.segment:
         return
-    text, m = texts[a.segment], marks(texts[a.segment])
-    if m.splits_word(b.index):
-        # Counted always; a fault only where the word fits a line (a longer one must break).
-        r.word_splits += 1
-        if display_width(m.word_at(a.index)) <= max_line_width:
-            r.faults.append(Fault(n, "word split", f"ends inside '{m.word_at(a.index)}'"))
-    for start, end, kind in m.spans:
-        if not start <= a.index < b.index < end:
-            continue
-        whole = text[start:end]
-        if display_width(whole) > max_line_width:
-            continue  # wider than a line: it has to break somewhere
-        if kind == "latin":
+    for cut in _cuts(texts[a.segment], a.index, b.index, max_line_width):
+        if cut.kind == "word split":
+            r.word_splits += 1
+        elif cut.kind == "name split":
             r.name_splits += 1
-            r.faults.append(Fault(n, "name split", f"ends inside '{whole}'"))
+        elif cut.kind == "particle at an edge":
+            r.particle_edges += 1
         else:
             r.span_splits += 1
-            r.faults.append(Fault(n, f"{kind} split", f"ends inside '{whole}'"))
-    seps = text[a.index + 1 : b.index]
-    if any(ch in CLAUSE_ENDS + SENTENCE_ENDS for ch in seps):
+        if not cut.forced:
+            r.faults.append(Fault(n + 1 if cut.after else n, cut.kind, cut.detail))
+
+
+def _judge_line_break(
+    texts: Sequence[str], a: _Place, b: _Place, n: int, r: BreakAudit, max_line_width: float
+) -> None:
+    r.line_breaks += 1
+    if a.segment != b.segment:
         return
-    if m.word_at(a.index) in BINDS_FORWARD:
-        r.particle_edges += 1
-        r.faults.append(Fault(n, "particle at an edge", f"ends on '{m.word_at(a.index)}'"))
-    if m.word_at(b.index) in BINDS_BACKWARD:
-        r.particle_edges += 1
-        r.faults.append(Fault(n + 1, "particle at an edge", f"starts with '{m.word_at(b.index)}'"))
+    for cut in _cuts(texts[a.segment], a.index, b.index, max_line_width):
+        r.line_word_splits += cut.kind == "word split"
+        if not cut.forced:
+            r.faults.append(Fault(n, cut.kind, f"line {2 if cut.after else 1} {cut.detail}"))
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
