@@ -44,6 +44,7 @@ class _Layout:
     cum: list[float]  # prefix sums of prefix + core + inline suffix widths
     joins: list[float]  # prefix sums of the cost of keeping piece k and k+1 together
     breaks: list[float]  # the cost of a cue break after piece k
+    line_breaks: list[float]  # the cost of a line break there (half, but not the penalties)
     head: list[float]  # width change when piece k opens a line (its prefix trimmed)
     tail: list[float]  # width change when piece k closes a line (its end suffix, not inline)
     starts: list[int]  # earliest legal start of a cue beginning at piece k; [n] = audio end
@@ -65,7 +66,9 @@ class _Layout:
 def _layout(
     pieces: list[_Piece], texts: Sequence[str], audio_end_ms: int, max_line_width: float
 ) -> _Layout:
-    inline, cum, joins, starts, breaks, head, tail = [], [0.0], [0.0], [], [], [], []
+    inline, cum, joins, starts, head, tail = [], [0.0], [0.0], [], [], []
+    breaks: list[float] = []
+    line_breaks: list[float] = []
     for k, piece in enumerate(pieces):
         nxt = pieces[k + 1] if k + 1 < len(pieces) else None
         run = piece.suffix
@@ -76,10 +79,13 @@ def _layout(
         cum.append(cum[-1] + display_width(piece.prefix + piece.core + inline[-1]))
         head.append(display_width(_start_prefix(piece.prefix)) - display_width(piece.prefix))
         tail.append(display_width(_end_suffix(piece.suffix)) - display_width(inline[-1]))
-        cost, sentence_end = _boundary_cost(
+        cost, penalty, sentence_end = _boundary_cost(
             piece, nxt, texts[piece.segment], _gap_ms(pieces, k + 1), max_line_width
         )
-        breaks.append(cost)
+        # A line break inside a clause costs half a cue break there (a clause that fits a cue
+        # is shown whole, on two lines), but cuts a word, a span or a particle off no less.
+        breaks.append(cost + penalty)
+        line_breaks.append(cost / 2 + penalty)
         join = SPAN_SENTENCE if sentence_end else 0.0
         if nxt is not None and nxt.chapter != piece.chapter:
             join += _JOIN_CHAPTERS
@@ -87,12 +93,12 @@ def _layout(
         earliest = max(0, piece.start_ms - LEAD_MS)
         starts.append(max(earliest, pieces[k - 1].end_ms) if k else earliest)
     starts.append(audio_end_ms)
-    return _Layout(pieces, inline, cum, joins, breaks, head, tail, starts)
+    return _Layout(pieces, inline, cum, joins, breaks, line_breaks, head, tail, starts)
 
 
 def _split_lines(lay: _Layout, i: int, j: int, max_width: float) -> int | None:
     """Where to break a two-line cue: where a cue break would cost least, lines balanced."""
-    cum, head, tail, breaks = lay.cum, lay.head, lay.tail, lay.breaks
+    cum, head, tail, breaks = lay.cum, lay.head, lay.tail, lay.line_breaks
     best, best_cost = None, math.inf
     for m in range(i + 1, j):
         raw = cum[m] - cum[i] + head[i]
@@ -191,10 +197,8 @@ def _best_cues(lay: _Layout, rules: _Rules) -> list[tuple[int, int, int | None]]
             split = None
             if line < width <= cue_width and best[i] + cost < best[j]:
                 # Two lines; found only for a cue that could win (the search is the slow part).
-                # A line break inside a clause costs less than a cue break there: a clause
-                # that fits a cue is shown whole.
                 split = _split_lines(lay, i, j, line)
-                cost += _OVERWIDE_COST if split is None else lay.breaks[split - 1] / 2
+                cost += _OVERWIDE_COST if split is None else lay.line_breaks[split - 1]
             if best[i] + cost < best[j]:
                 best[j], choice[j] = best[i] + cost, (i, split)
             if spoken > max_ms and j - i > 1:

@@ -224,24 +224,25 @@ def _start_prefix(run: str) -> str:
 
 def _boundary_cost(
     piece: _Piece, nxt: _Piece | None, text: str, gap_ms: float, max_line_width: float
-) -> tuple[float, bool]:
-    """What a cue break after `piece` costs, and whether it falls at a sentence end."""
+) -> tuple[float, float, bool]:
+    """What a break after `piece` costs: (by where it falls, BREAK_COSTS; what it cuts,
+    BREAK_PENALTIES; whether it falls at a sentence end)."""
     if nxt is None or nxt.segment != piece.segment or any(
         ch in SENTENCE_ENDS for ch in piece.suffix
     ):
-        return BREAK_COSTS["sentence"], True
+        return BREAK_COSTS["sentence"], 0.0, True
     if any(ch in CLAUSE_ENDS for ch in piece.suffix):
-        return BREAK_COSTS["clause" if gap_ms >= PAUSE_MS else "clause, no pause"], False
+        return BREAK_COSTS["clause" if gap_ms >= PAUSE_MS else "clause, no pause"], 0.0, False
     cost = BREAK_COSTS["pause" if gap_ms >= LONG_PAUSE_MS else "word"]
     where = nxt.text_start - len(nxt.prefix)
-    found = marks(text)
+    found, penalty = marks(text), 0.0
     if found.splits_word(where):
-        cost += BREAK_PENALTIES["inside a word"]
+        penalty += BREAK_PENALTIES["inside a word"]
     if any(display_width(text[a:b]) <= max_line_width for a, b, _ in found.spans_across(where)):
-        cost += BREAK_PENALTIES["inside a span"]
+        penalty += BREAK_PENALTIES["inside a span"]
     if (
         found.word_at(piece.text_end - 1) in BINDS_FORWARD
         or found.word_at(nxt.text_start) in BINDS_BACKWARD
     ):
-        cost += BREAK_PENALTIES["particle at an edge"]
-    return cost, False
+        penalty += BREAK_PENALTIES["particle at an edge"]
+    return cost, penalty, False
