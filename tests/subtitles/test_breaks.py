@@ -10,6 +10,7 @@ cue comes up) may have to share a cue with its neighbour, and so may the clauses
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from episodekit.model import Cue, Placement, Segment, VoiceSettings, Word
 from episodekit.subtitles.breaking import make_cues
 from episodekit.subtitles.pieces import LEAD_MS
 from episodekit.text import SENTENCE_ENDS, content_letters, display_width, is_content
-from episodekit.words import CLAUSE_ENDS, CLOSERS, OPENERS
+from episodekit.words import CLAUSE_ENDS, OPENERS
 from tests.subtitles.test_subtitles import Episode, check_rules, spoken
 
 VOICE = VoiceSettings(engine="offline", voice="cmn")
@@ -130,10 +131,12 @@ def _width(ep: Episode, group: list[Letter]) -> float:
     text = ep.placements[first.segment].segment.text
     opening = text[: first.index]
     closing = text[last.index + 1 :]
+    # After the last letter a line shows all but the marks it drops (79.4%, 嗎？」).
+    shown = itertools.takewhile(lambda ch: ch not in "，。、；：,;:" and not ch.isspace(), closing)
     return (
         display_width(opening[len(opening.rstrip(OPENERS)) :])
         + display_width(text[first.index : last.index + 1])
-        + display_width(closing[: len(closing) - len(closing.lstrip("？！" + CLOSERS))])
+        + display_width("".join(shown))
     )
 
 
@@ -232,3 +235,16 @@ def test_what_belongs_together_stays_in_one_cue_and_line(
              for line in c.lines]
     assert any(whole in line for line in lines), lines
     assert not any(line[0] in "的了和與及而" or line[-1] in "在將把被對從" for line in lines), lines
+
+
+def test_a_word_wider_than_a_line_breaks_where_the_line_is_full() -> None:
+    # The only break allowed inside a word: one 40 characters (20 wide) long, timed as one.
+    token = "Pneumonoultramicroscopicsilicovolcanoconiosis"[:40]
+    text = f"他念了{token}這個字。"
+    words = [(0, 750, 0, 3), (750, 4750, 3, 43), (4750, 5750, 43, 47)]
+    placed = [Placement(Segment(index=0, chapter=0, paragraph=0, speaker="narrator", text=text,
+                                spoken=text, audio=Path("unused.wav"), duration_ms=6000,
+                                words=tuple(Word(*w) for w in words), voice=VOICE), 0)]
+    cues = make_cues(placed, audio_end_ms=7000)
+    assert "".join(line for c in cues for line in c.lines) == text.rstrip("。")
+    assert all(display_width(line) <= 16 for c in cues for line in c.lines), cues

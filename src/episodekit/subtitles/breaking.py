@@ -128,7 +128,7 @@ def make_cues(
     Where the speech is too fast for `max_cps` or a single word is wider than a cue, the rules
     cannot all hold: the cues then keep the text and the word timing, and break the rule least.
     """
-    pieces = _pieces(placements)
+    pieces = _pieces(placements, max_line_width)
     if not pieces:
         return []
     texts = [p.segment.text for p in placements]

@@ -171,11 +171,28 @@ def _atoms(segment: Segment) -> list[list[int]]:
     return atoms
 
 
-def _pieces(placements: Sequence[Placement]) -> list[_Piece]:
+def _split_overwide(text: str, atoms: list[list[int]], max_width: float) -> list[list[int]]:
+    """A word wider than a line (a long Latin token, an engine's long "word") cannot be shown
+    whole: it becomes one atom per character, timed by width, and the breaker cuts it where
+    the line is full. The only break inside a word there is."""
+    out: list[list[int]] = []
+    for a, b, start, end in atoms:
+        if display_width(text[a:b]) <= max_width:
+            out.append([a, b, start, end])
+            continue
+        per_unit = (end - start) / display_width(text[a:b])
+        for k in range(a, b):
+            if is_content(text[k]):
+                t0 = start + display_width(text[a:k]) * per_unit
+                out.append([k, k + 1, round(t0), round(t0 + display_width(text[k]) * per_unit)])
+    return out
+
+
+def _pieces(placements: Sequence[Placement], max_line_width: float = 16) -> list[_Piece]:
     pieces: list[_Piece] = []
     for index, placement in enumerate(placements):
         seg, offset = placement.segment, placement.start_ms
-        atoms = _atoms(seg)
+        atoms = _split_overwide(seg.text, _atoms(seg), max_line_width)
         for k, (a, b, start, end) in enumerate(atoms):
             before = seg.text[atoms[k - 1][1] : a] if k else seg.text[:a]
             if not k:
