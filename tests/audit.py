@@ -298,7 +298,9 @@ def subtitle_breaks(texts: list[str], cue_lines: list[list[str]], cue_width: flo
         )
     forced = 0
     for text in texts:
-        for clause in re.split(f"[{SENTENCE_END}{CLAUSE_MARK}]", text):
-            forced += max(0, -(-int(line_width(clause.strip()) * 2) // int(cue_width * 2)) - 1)
+        # A clause as a line shows it: ？！…—, quotes and brackets stay at its end; ，。、；： go.
+        for clause in re.findall(rf"[^{SENTENCE_END}{CLAUSE_MARK}]+[？！?!…—」』”’）)》]*", text):
+            width = line_width(clause.strip().lstrip("」』”’）)》"))
+            forced += max(0, -(-int(width * 2) // int(cue_width * 2)) - 1)
     found.clause_end_possible = found.cues - forced
     return found

@@ -30,7 +30,7 @@ from episodekit.words import (
     marks,
 )
 
-SHOWN_AT_END = "？！?!…" + CLOSERS
+SHOWN_AT_END = "？！?!…—" + CLOSERS  # what a line shows at its end
 DROPPED = "，。、；：,.;:"
 
 
