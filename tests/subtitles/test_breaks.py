@@ -23,7 +23,7 @@ from episodekit.model import Cue, Placement, Segment, VoiceSettings, Word
 from episodekit.subtitles.breaking import make_cues
 from episodekit.subtitles.pieces import LEAD_MS
 from episodekit.text import SENTENCE_ENDS, content_letters, display_width, is_content
-from episodekit.words import CLAUSE_ENDS, OPENERS
+from episodekit.words import BINDS_BACKWARD, BINDS_FORWARD, CLAUSE_ENDS, OPENERS, marks
 from tests.subtitles.test_subtitles import Episode, check_rules, spoken
 
 VOICE = VoiceSettings(engine="offline", voice="cmn")
@@ -152,18 +152,27 @@ def too_short(ep: Episode, found: list[Letter], group: list[Letter]) -> bool:
 
 
 def fits(ep: Episode, group: list[Letter], max_lines: int) -> bool:
-    """The clause can be one cue: one line, or two lines split between two of its words."""
+    """The clause can be one cue: one line, or two lines split where nothing is cut (not
+    inside a word, nor a name, number, quote or label that fits a line, nor by a particle)."""
     if _width(ep, group) <= 16:
         return True
     if max_lines == 1:
         return False
     text = ep.placements[group[0].segment].segment.text
+    found = marks(text)
+
+    def clean(a: int, b: int) -> bool:
+        return not (
+            found.splits_word(b)
+            or any(s <= a < b < e and display_width(text[s:e]) <= 16 for s, e, _ in found.spans)
+            or found.word_at(a) in BINDS_FORWARD
+            or found.word_at(b) in BINDS_BACKWARD
+        )
+
     return any(
         _width(ep, group[:k]) <= 16 and _width(ep, group[k:]) <= 16
+        and clean(group[k - 1].index, group[k].index)
         for k in range(1, len(group))
-        # never inside a Latin token ("Claude" is one word to the breaker)
-        if not (text[group[k].index - 1].isascii() and text[group[k].index - 1].isalnum()
-                and text[group[k].index].isascii() and text[group[k].index].isalnum())
     )
 
 

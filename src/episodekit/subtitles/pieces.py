@@ -18,7 +18,14 @@ from dataclasses import dataclass, replace
 
 from episodekit.model import Placement, Segment
 from episodekit.text import SENTENCE_ENDS, display_width, is_content, is_wide
-from episodekit.words import BINDS_BACKWARD, BINDS_FORWARD, CLAUSE_ENDS, marks
+from episodekit.words import (
+    BINDS_BACKWARD,
+    BINDS_FORWARD,
+    CLAUSE_ENDS,
+    CLOSERS,
+    OPENERS,
+    marks,
+)
 
 FULL_SPACE = "\u3000"
 # An in-line ，。 becomes one full-width space (width 1, the same as the mark it replaces), so
@@ -27,8 +34,6 @@ LEAD_MS = 100  # a cue may appear this much before its first word (the standard 
 CLOSE_GAP_MS = 500  # a gap shorter than this between cues is closed: no flicker
 EDGE_FORBIDDEN = "，。、；："  # no line starts or ends with these
 DROP_AT_EDGE = EDGE_FORBIDDEN + ",.;: " + FULL_SPACE
-OPENERS = "「『“‘（《〈【([{"
-CLOSERS = "」』”’）》〉】)]}"
 # Latin tokens are never split, even when an engine times their parts as separate words.
 LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.'’_/][A-Za-z0-9]+)*")
 _SPACES = re.compile(r"[ \u3000]{2,}")
