@@ -38,24 +38,25 @@ DROP_AT_EDGE = EDGE_FORBIDDEN + ",.;: " + FULL_SPACE
 LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.'’_/][A-Za-z0-9]+)*")
 _SPACES = re.compile(r"[ \u3000]{2,}")
 
-# Costs of the cue-breaking programme; only their order matters much.
-_CUE_COST = 2.0
-# What a cue break costs, by where it falls: a subtitler's priorities, as a table. A sentence
-# end (or a segment's end) is where a cue must end: running a cue across one costs
-# SPAN_SENTENCE, which only a timing rule (far dearer) can outweigh.
+# The costs of the cue-breaking programme (breaking.py): only their order matters much.
+_CUE_COST = 2.0  # each cue: fewer, fuller cues where nothing else decides
+# What a cue break costs by where it falls: a Chinese subtitler's priorities, as a table. A
+# sentence end (or a segment's end) is where a cue must end: running a cue across one costs
+# SPAN_SENTENCE, which only a timing rule (_TIMING_COST, far dearer) can outweigh.
 BREAK_COSTS = {
     "sentence": 0.0,
-    "clause": 1.0,  # ，；：、 where the voice pauses
-    "clause, no pause": 2.0,  # eSpeak runs through ：、 and some commas
+    "clause": 1.0,  # ，；：、 where the voice pauses (at least PAUSE_MS)
+    "clause, no pause": 2.0,  # eSpeak runs through ：、, some commas, and before English words
     # Inside a clause. Both cost far more than a cue more (_CUE_COST, plus a clause break and
     # a short line), and a line break costs half a cue break: a clause that fits a cue is shown
     # whole (on two lines in two-line mode) rather than cut for the sake of fewer cues.
-    "pause": 15.0,  # no punctuation, but the voice pauses (a speaker drawing breath)
+    "pause": 15.0,  # no punctuation, but the voice pauses (LONG_PAUSE_MS: drawing breath)
     "word": 20.0,  # between two words
 }
-# Added to the cost of a break that also cuts something that belongs together.
+# Added to the cost of a break that also cuts something that belongs together (to a line
+# break's too, in full).
 BREAK_PENALTIES = {
-    "inside a word": 100.0,  # only where a single word is wider than a line
+    "inside a word": 100.0,  # by the segmenter; only where a word is wider than a line
     "inside a span": 40.0,  # a Latin term, a number and its unit, brackets, a label and value
     "particle at an edge": 30.0,  # the next cue opens with 的了嗎…, or this one ends on 在將把…
 }
@@ -63,10 +64,6 @@ SPAN_SENTENCE = 300.0
 _JOIN_CHAPTERS = 500.0
 _TIMING_COST = 1000.0
 _ATTACH_WIDTH = 2.0  # untimed text up to this wide joins the word it touches
-# Where the voice pauses matters as much as the punctuation: a break at punctuation the voice
-# runs straight through (eSpeak after ：、, or before an English word) reads like a break
-# mid-phrase and costs like one at a plain space; a clear pause with no punctuation (a speaker
-# drawing breath) is as good a place as a comma.
 PAUSE_MS = 80
 LONG_PAUSE_MS = 250
 _OVERWIDE_COST = 100_000.0
