@@ -74,15 +74,17 @@ def _places(texts: Sequence[str]) -> list[_Place]:
 def audit_breaks(
     texts: Sequence[str], cues: Sequence[Cue], max_line_width: float = 16
 ) -> BreakAudit:
-    """Judge every cue edge (and line break) of `cues` against the segment texts `texts`."""
+    """Judge every cue edge (and line break) of `cues` against the segment texts `texts`.
+
+    ValueError when the cues cannot be placed in the script (their letters are not its)."""
     places = _places(texts)
     result = BreakAudit(cues=len(cues))
     position = 0
     bounds: list[tuple[int, int]] = []  # each cue's [first, last] letter position
     for cue in cues:
         count = len(content_letters("".join(cue.lines)))
-        if count == 0:
-            continue
+        if count == 0:  # a cue of punctuation alone has no place in the script
+            raise ValueError("a cue shows no letter")
         bounds.append((position, min(position + count, len(places)) - 1))
         position += count
     if position != len(places):
@@ -93,7 +95,7 @@ def audit_breaks(
         if n < len(bounds):
             _judge_break(texts, places, n, last, result, max_line_width)
     for n, cue in enumerate(cues, start=1):
-        if len(cue.lines) == 2:
+        if len(cue.lines) == 2 and all(map(content_letters, cue.lines)):
             first, _ = bounds[n - 1]
             split = first + len(content_letters(cue.lines[0])) - 1
             a, b = places[split], places[split + 1]
