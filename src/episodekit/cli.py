@@ -287,9 +287,8 @@ def check(
     ] = None,
 ) -> None:
     """Check a bundle, or the feed in a folder of bundles, against the published rules; exit 1
-    on any violation. Cue breaks a Chinese subtitler would not make (a word or name split, a
-    sentence spanned, a particle at a cue's edge) are printed as warnings and do not fail it."""
-    from episodekit.check import check_bundle, check_warnings
+    on any violation (warnings about where cues break, e.g. a word split, do not count)."""
+    from episodekit.check import check_bundle, warning_lines
     from episodekit.check.feed import check_feed
 
     if not folder.is_dir():
@@ -299,13 +298,8 @@ def check(
         violations = check_feed(folder)
     else:
         violations = check_bundle(folder, **kwargs)
-    for violation in violations:
-        _say(str(violation))
-    warnings = check_warnings(folder)
-    for warning in warnings:
-        _say(f"warning: {warning}")
-    if warnings:
-        _say(f"{len(warnings)} warning(s) about where cues break in {folder}")
+    for line in [*map(str, violations), *warning_lines(folder)]:
+        _say(line)
     if violations:
         _say(f"{len(violations)} problem(s) in {folder}")
         raise typer.Exit(1)

@@ -236,6 +236,15 @@ def check_warnings(folder: Path, max_line_width: float = 16) -> list[Violation]:
     return found
 
 
+def warning_lines(folder: Path) -> list[str]:
+    """What `episode check` prints about the warnings: one line each, then how many."""
+    warnings = check_warnings(folder)
+    lines = [f"warning: {warning}" for warning in warnings]
+    if warnings:
+        lines.append(f"{len(warnings)} warning(s) about where cues break in {folder}")
+    return lines
+
+
 def check_bundle(
     folder: Path, target_lufs: float | None = None, max_line_width: float = 16
 ) -> list[Violation]:
@@ -259,4 +268,5 @@ __all__ = [
     "check_bundle",
     "check_warnings",
     "cue_violations",
+    "warning_lines",
 ]
