@@ -5,7 +5,9 @@
 
 The first prints one Markdown table, a column per bundle: the share of cue breaks that split a
 word (by the segmenter the breaker uses, rjieba), of cues that end at a clause end (and the most
-that can, given the cue width: a clause wider than a cue needs a break inside), of cues that run
+that can, given the cue width: a clause wider than a cue needs a break inside), the cues that
+end inside a clause that would fit one (and of those, the ones that open with a lead-in clause
+of at most 4 characters, 首先，他認為，, too short to be a cue of its own), of cues that run
 across a sentence end, of breaks inside a Latin name or term or another span that stays whole,
 and the cues that open or close on a binding particle. The counts come from
 episodekit.check.breaks, the code behind `episode check`'s warnings.
@@ -52,6 +54,8 @@ ROWS: tuple[tuple[str, Callable[[BreakAudit], str]], ...] = (
      lambda a: f"{_pct(a.word_splits, a.breaks)} ({a.word_splits}/{a.breaks})"),
     ("cues that end at a clause end (most possible)",
      lambda a: f"{_pct(a.clause_end_cues, a.cues)} ({_pct(a.clause_end_possible, a.cues)})"),
+    ("cues ending inside a clause that fits a cue (of them, after a lead-in such as 首先，)",
+     lambda a: f"{a.inside_fitting} ({a.after_lead_in})"),
     ("cues that run across a sentence end",
      lambda a: f"{_pct(a.sentence_spans, a.cues)} ({a.sentence_spans})"),
     ("breaks inside a Latin name or term",

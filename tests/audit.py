@@ -247,6 +247,8 @@ class Breaks:
     particle_edges: int = 0  # a cue opening on 的了… or closing on 在將… (no punctuation between)
     clause_end_cues: int = 0
     clause_end_possible: int = 0  # cues minus the breaks that clauses wider than a line force
+    inside_fitting: int = 0  # cues ending inside a clause that would fit a cue
+    after_lead_in: int = 0  # of those, the cues that open with a lead-in (首先，) of <= 4 letters
 
 
 def _words(text: str) -> list[int]:
@@ -260,6 +262,26 @@ def _words(text: str) -> list[int]:
     for k, (_, a, b) in enumerate(rjieba.tokenize(simple)):
         word_of[a:b] = [k] * (b - a)
     return word_of
+
+
+CLAUSE = re.compile(rf"[^{SENTENCE_END}{CLAUSE_MARK}]+[？！?!…—」』”’）)》]*")
+
+
+def _judge_clause_end(
+    text: str, shown: list[tuple[int, int]], i: int, cue_width: float, found: Breaks
+) -> None:
+    """A cue ending at text[i], inside a clause: count it if the clause would fit a cue, and
+    whether the cue opens with a whole lead-in clause short enough to need a cue partner."""
+    clauses = [m.span() for m in CLAUSE.finditer(text)]
+    inside = next(c for c in clauses if c[0] <= i < c[1])
+    if line_width(text[slice(*inside)].strip().lstrip("」』”’）)》")) > cue_width:
+        return
+    found.inside_fitting += 1
+    first = shown[0][1] if shown[0][0] == shown[-1][0] else -1
+    lead = next((c for c in clauses if c[0] <= first < c[1]), inside)
+    letters = [ch for ch in text[slice(*lead)] if is_text_char(ch)]
+    if lead != inside and not any(map(is_text_char, text[lead[0] : first])):
+        found.after_lead_in += len(letters) <= 4
 
 
 def subtitle_breaks(texts: list[str], cue_lines: list[list[str]], cue_width: float = 16) -> Breaks:
@@ -285,6 +307,8 @@ def subtitle_breaks(texts: list[str], cue_lines: list[list[str]], cue_width: flo
         if after is None or n + 1 == len(cue_lines):
             continue
         found.breaks += 1
+        if after[0] == s and not any(ch in SENTENCE_END + CLAUSE_MARK for ch in gap):
+            _judge_clause_end(text, shown, i, cue_width, found)
         if after[0] != s or gap.strip():
             continue  # at a segment's end or at punctuation: no word, name or particle cut
         j = after[1]

@@ -180,10 +180,13 @@ def check_breaks(ep: Episode, cues: list[Cue], max_lines: int) -> None:
     found = letters(ep)
     sentences, clauses = _groups(found, "sentence"), _groups(found, "clause")
     short = {k for k, group in sentences.items() if too_short(ep, found, group)}
-    # A clause too short for a cue of its own must share one: the sentence may need breaks
-    # inside its other clauses.
-    crowded = short | {group[0].sentence for group in clauses.values()
-                       if too_short(ep, found, group)}
+    # A clause too short for a cue of its own must share one: its sentence may need breaks
+    # inside its other clauses, and so may the sentences around a sentence too short alone.
+    order = sorted(sentences)
+    crowded = {group[0].sentence for group in clauses.values() if too_short(ep, found, group)}
+    for k, sentence in enumerate(order):
+        if sentence in short:
+            crowded |= set(order[max(0, k - 1) : k + 2])
 
     def forced(at: Letter) -> bool:
         clause = clauses[at.clause]

@@ -30,6 +30,7 @@ from episodekit.words import (
     marks,
 )
 
+LEAD_IN = 4  # the longest clause taken for a lead-in (首先，在他看來，)
 SHOWN_AT_END = "？！?!…—" + CLOSERS  # what a line shows at its end
 DROPPED = "，。、；：,.;:"
 
@@ -50,6 +51,11 @@ class BreakAudit:
     word_splits: int = 0
     clause_end_cues: int = 0
     clause_end_possible: int = 0  # most cues that could end at a clause end, given the width
+    # Cues that end inside a clause that fits a cue, and of those, the ones that open with a
+    # lead-in (首先，他認為，): a clause of at most LEAD_IN characters, spoken too briefly to be a
+    # cue of its own, that has to share one with the clause after it.
+    inside_fitting: int = 0
+    after_lead_in: int = 0
     sentence_spans: int = 0
     name_splits: int = 0
     span_splits: int = 0  # a number with its unit, a bracket or quote, a label and its value
@@ -92,6 +98,7 @@ def audit_breaks(
     lines = max((len(c.lines) for c in cues), default=1)
     for n, (first, last) in enumerate(bounds, start=1):
         _judge_cue(texts, places, n, first, last, result)
+        _judge_clause_end(texts, places, first, last, result, max_line_width * lines)
         if n < len(bounds):
             _judge_break(texts, places, n, last, result, max_line_width)
     for n, cue in enumerate(cues, start=1):
@@ -128,6 +135,27 @@ def _judge_cue(
             end = text[max(0, places[k].index - 3) : places[k].index + 1] + inner.strip()
             r.faults.append(Fault(n, "sentence spanned", f"runs on past '{end}'"))
             break
+
+
+def _judge_clause_end(
+    texts: Sequence[str], places: list[_Place], first: int, last: int, r: BreakAudit, width: float
+) -> None:
+    """Count a cue that ends inside a clause that would fit it, and whether it opens with a
+    lead-in that had to share it."""
+    if last + 1 >= len(places) or places[last + 1].segment != places[last].segment:
+        return
+    a, b, text = places[last].index, places[last + 1].index, texts[places[last].segment]
+    inside = [(s, e) for s, e in clauses(text) if s <= a < b < e]
+    if not inside or display_width(text[slice(*inside[0])].strip()) > width:
+        return
+    r.inside_fitting += 1
+    start = places[first]
+    if start.segment != places[last].segment:
+        return
+    opening = [(s, e) for s, e in clauses(text) if s <= start.index < e]
+    lead = opening[0] if opening else inside[0]
+    if lead != inside[0] and not content_letters(text[lead[0] : start.index]):
+        r.after_lead_in += len(content_letters(text[slice(*lead)])) <= LEAD_IN
 
 
 @dataclass(frozen=True)
