@@ -156,8 +156,14 @@ def fits(ep: Episode, group: list[Letter], max_lines: int) -> bool:
     inside a word, nor a name, number, quote or label that fits a line, nor by a particle)."""
     if _width(ep, group) <= 16:
         return True
-    if max_lines == 1:
-        return False
+    return max_lines == 2 and clean_split(ep, group)
+
+
+def clean_split(ep: Episode, group: list[Letter]) -> bool:
+    """The letters (of one segment) can be two lines of at most 16, split where nothing is
+    cut."""
+    if group[0].segment != group[-1].segment:
+        return True  # not judged here
     text = ep.placements[group[0].segment].segment.text
     found = marks(text)
 
@@ -192,15 +198,17 @@ def check_breaks(ep: Episode, cues: list[Cue], max_lines: int) -> None:
         clause = clauses[at.clause]
         return (
             not fits(ep, clause, max_lines)
-            or clause[-1].end_ms - clause[0].start_ms > 7000
+            # longer than 7 s, shown from LEAD_MS before its first word
+            or clause[-1].end_ms - clause[0].start_ms + LEAD_MS > 7000
             or at.sentence in crowded
         )
 
-    position, ends = 0, []
+    position, ends, cue_letters = 0, [], []
     for n, cue in enumerate(cues):
         shown = found[position : position + len(content_letters("".join(cue.lines)))]
         position += len(shown)
         ends.append(shown[-1])
+        cue_letters.append(shown)
         spanned = {x.sentence for x in shown}
         # A cue across a sentence end only where one of the sentences is too short alone.
         assert len(spanned) == 1 or short & spanned, (n, cue, "spans a sentence end")
@@ -211,14 +219,25 @@ def check_breaks(ep: Episode, cues: list[Cue], max_lines: int) -> None:
     for fault in audit_breaks(texts, cues).faults:
         if fault.kind == "sentence spanned":
             continue  # judged above, with the timing
+        if fault.detail.startswith("line "):
+            # A two-line cue's line break cuts something only where no clean split fits (or, as
+            # below, at a clause end inside a quote or a label and its value).
+            shown, cue = cue_letters[fault.cue - 1], cues[fault.cue - 1]
+            split = len(content_letters(cue.lines[0]))
+            if shown[split - 1].clause != shown[split].clause:
+                assert fault.kind in ("label split", "bracket split"), fault
+                continue
+            assert not clean_split(ep, shown), (fault, cue)
+            continue
         # Words, names, numbers, quotes and particles are cut only inside a forced clause. A
-        # label and its value across a colon ("產品：79.4%") are the one collision left to the
-        # costs: the colon is also a clause end.
+        # quote or a label and its value that holds a clause mark (「看，這個」, 產品：79.4%) may
+        # be cut there: the one collision left to the costs, as the mark is a clause end too.
         at = ends[fault.cue - 2] if fault.detail.startswith("starts") else ends[fault.cue - 1]
         after = found[found.index(at) + 1]
-        if fault.kind == "label split" and after.clause != at.clause:
+        if after.clause != at.clause:
+            assert fault.kind in ("label split", "bracket split"), fault
             continue
-        assert after.clause == at.clause and forced(at), (fault, cues[fault.cue - 1])
+        assert forced(at), (fault, cues[fault.cue - 1])
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
