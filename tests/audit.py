@@ -7,6 +7,7 @@ are how an outside auditor would check a bundle, so the product's own checker is
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import unicodedata
@@ -223,3 +224,107 @@ def front_matter(path: Path) -> dict[str, str]:
             key, _, value = line.partition(":")
             result[key.strip()] = value.strip()
     return result
+
+
+# ---------------------------------------------------------------------------- where cues break
+
+SENTENCE_END = "。！？!?"
+CLAUSE_MARK = "，；：、,;:…—"
+BINDS_BACKWARD = set("的了嗎呢吧和與及而")
+BINDS_FORWARD = set("在將把被對從")
+LATIN_RUN = re.compile(r"[A-Za-z0-9]+(?:(?:[-.'’_/+&·]|[ ](?=[A-Za-z0-9]))+[A-Za-z0-9]+)*%?")
+
+
+@dataclass
+class Breaks:
+    """How a bundle's cues break its script, counted as a Chinese subtitler would."""
+
+    cues: int = 0
+    breaks: int = 0
+    word_splits: int = 0  # a break between two characters of one word (rjieba, on Simplified)
+    name_splits: int = 0  # inside a run of Latin words and digits that fits a line
+    sentence_spans: int = 0  # a cue showing the end of one sentence and the start of the next
+    particle_edges: int = 0  # a cue opening on 的了… or closing on 在將… (no punctuation between)
+    clause_end_cues: int = 0
+    clause_end_possible: int = 0  # cues minus the breaks that clauses wider than a line force
+    inside_fitting: int = 0  # cues ending inside a clause that would fit a cue
+    after_lead_in: int = 0  # of those, the cues that open with a lead-in (首先，) of <= 4 letters
+
+
+def _words(text: str) -> list[int]:
+    """The index of the rjieba word each character is in (Traditional read as Simplified)."""
+    import opencc
+    import rjieba
+
+    to_hans = opencc.OpenCC("t2s")
+    simple = "".join(c if len(s := to_hans.convert(c)) != 1 else s for c in text)
+    word_of = [0] * len(text)
+    for k, (_, a, b) in enumerate(rjieba.tokenize(simple)):
+        word_of[a:b] = [k] * (b - a)
+    return word_of
+
+
+CLAUSE = re.compile(rf"[^{SENTENCE_END}{CLAUSE_MARK}]+[？！?!…—」』”’）)》]*")
+
+
+def _judge_clause_end(
+    text: str, shown: list[tuple[int, int]], i: int, cue_width: float, found: Breaks
+) -> None:
+    """A cue ending at text[i], inside a clause: count it if the clause would fit a cue, and
+    whether the cue opens with a whole lead-in clause short enough to need a cue partner."""
+    clauses = [m.span() for m in CLAUSE.finditer(text)]
+    inside = next(c for c in clauses if c[0] <= i < c[1])
+    if line_width(text[slice(*inside)].strip().lstrip("」』”’）)》")) > cue_width:
+        return
+    found.inside_fitting += 1
+    first = shown[0][1] if shown[0][0] == shown[-1][0] else -1
+    lead = next((c for c in clauses if c[0] <= first < c[1]), inside)
+    letters = [ch for ch in text[slice(*lead)] if is_text_char(ch)]
+    if lead != inside and not any(map(is_text_char, text[lead[0] : first])):
+        found.after_lead_in += len(letters) <= 4
+
+
+def subtitle_breaks(texts: list[str], cue_lines: list[list[str]], cue_width: float = 16) -> Breaks:
+    """Count where the cues (their lines) break the segment texts (the script, in order)."""
+    places = [(s, i) for s, t in enumerate(texts) for i, ch in enumerate(t) if is_text_char(ch)]
+    word_of = [_words(t) for t in texts]
+    names = [[m.span() for m in LATIN_RUN.finditer(t) if line_width(m.group()) <= 16]
+             for t in texts]
+    found, position = Breaks(cues=len(cue_lines)), 0
+    for n, lines in enumerate(cue_lines):
+        count = sum(map(is_text_char, "".join(lines)))
+        shown = places[position : position + count]
+        position += count
+        for (s1, i1), (s2, i2) in itertools.pairwise(shown):
+            if s1 != s2 or any(ch in SENTENCE_END for ch in texts[s1][i1 + 1 : i2]):
+                found.sentence_spans += 1
+                break
+        (s, i), after = shown[-1], places[position] if position < len(places) else None
+        text = texts[s]
+        gap = text[i + 1 : after[1]] if after and after[0] == s else "。"
+        if any(ch in SENTENCE_END + CLAUSE_MARK for ch in gap):
+            found.clause_end_cues += 1
+        if after is None or n + 1 == len(cue_lines):
+            continue
+        found.breaks += 1
+        if after[0] == s and not any(ch in SENTENCE_END + CLAUSE_MARK for ch in gap):
+            _judge_clause_end(text, shown, i, cue_width, found)
+        if after[0] != s or gap.strip():
+            continue  # at a segment's end or at punctuation: no word, name or particle cut
+        j = after[1]
+        found.word_splits += word_of[s][i] == word_of[s][j]
+        found.name_splits += any(a <= i < j < b for a, b in names[s])
+        first = [k for k in range(len(text)) if word_of[s][k] == word_of[s][j]]
+        last = [k for k in range(len(text)) if word_of[s][k] == word_of[s][i]]
+        found.particle_edges += (
+            "".join(text[k] for k in first) in BINDS_BACKWARD
+            or "".join(text[k] for k in last) in BINDS_FORWARD
+        )
+    forced = 0
+    for text in texts:
+        # A clause as a line shows it: ？！…—, quotes and brackets stay at its end; ，。、；： go.
+        for clause in re.findall(rf"[^{SENTENCE_END}{CLAUSE_MARK}]+[？！?!…—」』”’）)》]*", text):
+            width = line_width(clause.strip().lstrip("」』”’）)》"))
+            forced += max(0, -(-int(width * 2) // int(cue_width * 2)) - 1)
+    found.clause_end_possible = found.cues - forced
+    return found

@@ -302,3 +302,17 @@ def test_spoken_of_a_summary_writes_nothing(
     assert not list(tmp_path.iterdir())
     code, _, err = run(["spoken", str(SEEDS[0]), "--engine", "auto"], capsys)
     assert (code, err) == (1, "episode: unknown voice engine 'auto'; use edge or offline\n")
+
+
+def test_check_prints_break_warnings_without_failing_on_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.check.test_breaks import BAD, GOOD, bundle
+
+    code, out, _ = run(["check", str(bundle(tmp_path / "bad", BAD))], capsys)
+    assert "warning: episode.srt: cue 2 (00:00:02,000): word split: ends inside '計算機'\n" in out
+    assert f"6 warning(s) about where cues break in {tmp_path / 'bad'}\n" in out
+    # The bundle fails for its missing files, not for the warnings: same exit with good cues.
+    good_code, good_out, _ = run(["check", str(bundle(tmp_path / "good", GOOD))], capsys)
+    assert (code, good_code) == (1, 1)
+    assert "warning" not in good_out

@@ -275,8 +275,8 @@ def check(
     verbose: opts.Verbose = False, quiet: opts.Quiet = False,
 ) -> None:
     """Check a bundle, or the feed in a folder of bundles, against the published rules; exit 1
-    on any violation."""
-    from episodekit.check import check_bundle
+    on any violation (warnings about where cues break, e.g. a word split, do not count)."""
+    from episodekit.check import check_bundle, warning_lines
     from episodekit.check.feed import check_feed
 
     if not folder.is_dir():
@@ -286,8 +286,8 @@ def check(
         violations = check_feed(folder)
     else:
         violations = check_bundle(folder, **kwargs)
-    for violation in violations:
-        _say(str(violation))
+    for line in [*map(str, violations), *warning_lines(folder)]:
+        _say(line)
     if violations:
         _say(f"{len(violations)} problem(s) in {folder}")
         raise typer.Exit(1)

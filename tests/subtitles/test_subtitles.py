@@ -248,23 +248,39 @@ def test_line_width(text: str, width: float) -> None:
     assert display_width(text) == width
 
 
-@pytest.mark.parametrize("pause_at_comma", [True, False])
-def test_a_break_goes_where_the_voice_pauses(pause_at_comma: bool) -> None:
-    # 18 wide: one cue cannot hold it. The script has a "、"; the voice pauses either there or
-    # (a speaker drawing breath) between 模型 and 與, and the cue breaks where the voice pauses.
-    text = "第一是人工智能、第二是模型與能源的發展"
+def spoken(text: str, pauses: dict[int, int], ms: int = 250) -> list[Placement]:
+    """`text` as one segment, one timed character at a time; `pauses` adds silence (ms) before
+    the character at an index (punctuation is otherwise silent)."""
     words, t = [], 0
     for i, char in enumerate(text):
-        if char == "、":
-            t += 300 if pause_at_comma else 0
-            continue
-        if char == "與" and not pause_at_comma:
-            t += 400
-        words.append((t, t + 250, i, i + 1))
-        t += 250
-    placed = [Placement(segment(0, text, words, t + 300), 0)]
-    cues = [c.lines[0] for c in make_cues(placed, audio_end_ms=t + 1000)]
-    if pause_at_comma:
-        assert cues == ["第一是人工智能", "第二是模型與能源的發展"]
-    else:
-        assert cues == ["第一是人工智能、第二是模型", "與能源的發展"]
+        t += pauses.get(i, 0)
+        if is_content(char):
+            words.append((t, t + ms, i, i + 1))
+            t += ms
+    return [Placement(segment(0, text, words, t + 300), 0)]
+
+
+@pytest.mark.parametrize("pause_at_comma", [True, False])
+def test_a_clause_end_wins_over_a_pause_inside_the_clause(pause_at_comma: bool) -> None:
+    # 18 wide: one cue cannot hold it. The voice pauses at the "、" or (a speaker drawing breath)
+    # before 還有; either way the cue ends at the clause end, where a subtitler breaks.
+    text = "第一是人工智能、第二是模型還有能源的發展"
+    placed = spoken(text, {text.index("、"): 300} if pause_at_comma else {text.index("還"): 400})
+    cues = [c.lines[0] for c in make_cues(placed, audio_end_ms=8000)]
+    assert cues == ["第一是人工智能", "第二是模型還有能源的發展"]
+
+
+def test_inside_a_long_clause_the_break_goes_to_a_pause() -> None:
+    # One clause 25 wide: it must break somewhere inside; the voice pauses before 在.
+    text = "我們今天要聊的是人工智能模型在未來十年裡的發展方向"
+    cues = [c.lines[0] for c in make_cues(spoken(text, {text.index("在"): 400}),
+                                          audio_end_ms=12000)]
+    assert cues == ["我們今天要聊的是人工智能模型", "在未來十年裡的發展方向"]
+
+
+def test_no_cue_opens_with_a_particle_even_after_a_pause() -> None:
+    text = "我們今天要聊的是人工智能模型在未來十年裡的發展方向"
+    cues = [c.lines[0] for c in make_cues(spoken(text, {text.rindex("的"): 400}),
+                                          audio_end_ms=12000)]
+    assert len(cues) == 2
+    assert not cues[1].startswith("的"), cues

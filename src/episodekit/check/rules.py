@@ -16,6 +16,7 @@ from pathlib import Path
 import srt
 
 from episodekit import chinese, files
+from episodekit.check.breaks import check_breaks
 from episodekit.check.files import (
     Bundle,
     Violation,
@@ -245,6 +246,29 @@ RULES: tuple[tuple[str, str, Rule], ...] = (
 )
 
 
+# Warnings: what a Chinese subtitler would not do, though every published rule holds.
+WARNINGS: tuple[tuple[str, str, Rule], ...] = (("subtitle-breaks", "episode.srt", check_breaks),)
+
+
+def check_warnings(folder: Path, max_line_width: float = 16) -> list[Violation]:
+    """Every warning about the bundle in `folder` (none of them makes it fail the check)."""
+    b = Bundle(Path(folder), None, max_line_width)
+    found: list[Violation] = []
+    for _rule, needs, check in WARNINGS:
+        if (b.folder / needs).is_file():
+            found.extend(check(b))
+    return found
+
+
+def warning_lines(folder: Path) -> list[str]:
+    """What `episode check` prints about the warnings: one line each, then how many."""
+    warnings = check_warnings(folder)
+    lines = [f"warning: {warning}" for warning in warnings]
+    if warnings:
+        lines.append(f"{len(warnings)} warning(s) about where cues break in {folder}")
+    return lines
+
+
 def check_bundle(
     folder: Path, target_lufs: float | None = None, max_line_width: float = 16
 ) -> list[Violation]:
@@ -261,4 +285,13 @@ def check_bundle(
     return b.problems + found
 
 
-__all__ = ["RULES", "Bundle", "Violation", "check_bundle", "cue_violations"]
+__all__ = [
+    "RULES",
+    "WARNINGS",
+    "Bundle",
+    "Violation",
+    "check_bundle",
+    "check_warnings",
+    "cue_violations",
+    "warning_lines",
+]

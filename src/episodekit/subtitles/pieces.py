@@ -1,4 +1,5 @@
-"""Placed segments -> pieces: the units a subtitle cue is built from.
+"""Placed segments -> pieces: the units a subtitle cue is built from, and what a cue break
+between two of them costs (BREAK_COSTS, BREAK_PENALTIES: a Chinese subtitler's priorities).
 
 The segment text is cut into *pieces*: a core that is never split (an engine word, a Latin token
 such as "GPT-4o", plus any neighbouring characters the engine gave no timing for) and the
@@ -16,7 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from episodekit.model import Placement, Segment
-from episodekit.text import FULL_STOPS, display_width, is_content, is_wide
+from episodekit.text import SENTENCE_ENDS, display_width, is_content, is_wide
+from episodekit.words import (
+    BINDS_BACKWARD,
+    BINDS_FORWARD,
+    CLAUSE_ENDS,
+    CLOSERS,
+    OPENERS,
+    marks,
+)
 
 FULL_SPACE = "\u3000"
 # An in-line ，。 becomes one full-width space (width 1, the same as the mark it replaces), so
@@ -25,32 +34,39 @@ LEAD_MS = 100  # a cue may appear this much before its first word (the standard 
 CLOSE_GAP_MS = 500  # a gap shorter than this between cues is closed: no flicker
 EDGE_FORBIDDEN = "，。、；："  # no line starts or ends with these
 DROP_AT_EDGE = EDGE_FORBIDDEN + ",.;: " + FULL_SPACE
-OPENERS = "「『“‘（《〈【([{"
-CLOSERS = "」』”’）》〉】)]}"
-STRONG_BREAKS = FULL_STOPS
-CLAUSE_BREAKS = "，、：,:—"
 # Latin tokens are never split, even when an engine times their parts as separate words.
 LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.'’_/][A-Za-z0-9]+)*")
 _SPACES = re.compile(r"[ \u3000]{2,}")
 
-# Costs of the cue-breaking programme; only their order matters much.
-_CUE_COST = 2.0
-_BREAK_COST = {"strong": 0.0, "clause": 1.0, "space": 4.0, "word": 6.0}
-_JOIN_SEGMENTS = 50.0  # one cue across two segments only to meet a timing rule
+# The costs of the cue-breaking programme (breaking.py): only their order matters much.
+_CUE_COST = 2.0  # each cue: fewer, fuller cues where nothing else decides
+# What a cue break costs by where it falls: a Chinese subtitler's priorities, as a table. A
+# sentence end (or a segment's end) is where a cue must end: running a cue across one costs
+# SPAN_SENTENCE, which only a timing rule (_TIMING_COST, far dearer) can outweigh.
+BREAK_COSTS = {
+    "sentence": 0.0,
+    "clause": 1.0,  # ，；：、 where the voice pauses (at least PAUSE_MS)
+    "clause, no pause": 2.0,  # eSpeak runs through ：、, some commas, and before English words
+    # Inside a clause. Both cost far more than a cue more (_CUE_COST, plus a clause break and
+    # a short line), and a line break costs half a cue break: a clause that fits a cue is shown
+    # whole (on two lines in two-line mode) rather than cut for the sake of fewer cues.
+    "pause": 15.0,  # no punctuation, but the voice pauses (LONG_PAUSE_MS: drawing breath)
+    "word": 20.0,  # between two words
+}
+# Added to the cost of a break that also cuts something that belongs together (to a line
+# break's too, in full).
+BREAK_PENALTIES = {
+    "inside a word": 100.0,  # by the segmenter; only where a word is wider than a line
+    "inside a span": 40.0,  # a Latin term, a number and its unit, brackets, a label and value
+    "particle at an edge": 30.0,  # the next cue opens with 的了嗎…, or this one ends on 在將把…
+}
+SPAN_SENTENCE = 300.0
 _JOIN_CHAPTERS = 500.0
 _TIMING_COST = 1000.0
 _ATTACH_WIDTH = 2.0  # untimed text up to this wide joins the word it touches
-# Where the voice pauses matters as much as the punctuation: a break at punctuation the voice
-# runs straight through (eSpeak after ：、, or before an English word) reads like a break
-# mid-phrase and costs like one at a plain space; a clear pause with no punctuation (a speaker
-# drawing breath) is as good a place as a comma.
 PAUSE_MS = 80
 LONG_PAUSE_MS = 250
 _OVERWIDE_COST = 100_000.0
-
-
-
-
 
 
 # ---------------------------------------------------------------- pieces
@@ -65,6 +81,8 @@ class _Piece:
     end_ms: int
     segment: int  # position in the placements
     chapter: int
+    text_start: int  # where the core is in the segment text
+    text_end: int
 
 
 def _content_runs(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
@@ -155,11 +173,28 @@ def _atoms(segment: Segment) -> list[list[int]]:
     return atoms
 
 
-def _pieces(placements: Sequence[Placement]) -> list[_Piece]:
+def _split_overwide(text: str, atoms: list[list[int]], max_width: float) -> list[list[int]]:
+    """A word wider than a line (a long Latin token, an engine's long "word") cannot be shown
+    whole: it becomes one atom per character, timed by width, and the breaker cuts it where
+    the line is full. The only break inside a word there is."""
+    out: list[list[int]] = []
+    for a, b, start, end in atoms:
+        if display_width(text[a:b]) <= max_width:
+            out.append([a, b, start, end])
+            continue
+        per_unit = (end - start) / display_width(text[a:b])
+        for k in range(a, b):
+            if is_content(text[k]):
+                t0 = start + display_width(text[a:k]) * per_unit
+                out.append([k, k + 1, round(t0), round(t0 + display_width(text[k]) * per_unit)])
+    return out
+
+
+def _pieces(placements: Sequence[Placement], max_line_width: float = 16) -> list[_Piece]:
     pieces: list[_Piece] = []
     for index, placement in enumerate(placements):
         seg, offset = placement.segment, placement.start_ms
-        atoms = _atoms(seg)
+        atoms = _split_overwide(seg.text, _atoms(seg), max_line_width)
         for k, (a, b, start, end) in enumerate(atoms):
             before = seg.text[atoms[k - 1][1] : a] if k else seg.text[:a]
             if not k:
@@ -173,7 +208,9 @@ def _pieces(placements: Sequence[Placement]) -> list[_Piece]:
             closer = after.rstrip(OPENERS) if k + 1 < len(atoms) else after
             core = seg.text[a:b]
             pieces.append(
-                _Piece(opener, core, closer, offset + start, offset + end, index, seg.chapter)
+                _Piece(
+                    opener, core, closer, offset + start, offset + end, index, seg.chapter, a, b
+                )
             )
     return pieces
 
@@ -204,11 +241,27 @@ def _start_prefix(run: str) -> str:
     return run.lstrip(DROP_AT_EDGE)
 
 
-def _break_kind(piece: _Piece, next_piece: _Piece | None) -> str:
-    if next_piece is None or next_piece.segment != piece.segment:
-        return "strong"
-    if any(ch in STRONG_BREAKS for ch in piece.suffix):
-        return "strong"
-    if any(ch in CLAUSE_BREAKS for ch in piece.suffix):
-        return "clause"
-    return "space" if piece.suffix.strip(OPENERS) else "word"
+def _boundary_cost(
+    piece: _Piece, nxt: _Piece | None, text: str, gap_ms: float, max_line_width: float
+) -> tuple[float, float, bool]:
+    """What a break after `piece` costs: (by where it falls, BREAK_COSTS; what it cuts,
+    BREAK_PENALTIES; whether it falls at a sentence end)."""
+    if nxt is None or nxt.segment != piece.segment or any(
+        ch in SENTENCE_ENDS for ch in piece.suffix
+    ):
+        return BREAK_COSTS["sentence"], 0.0, True
+    if any(ch in CLAUSE_ENDS for ch in piece.suffix):
+        return BREAK_COSTS["clause" if gap_ms >= PAUSE_MS else "clause, no pause"], 0.0, False
+    cost = BREAK_COSTS["pause" if gap_ms >= LONG_PAUSE_MS else "word"]
+    where = nxt.text_start - len(nxt.prefix)
+    found, penalty = marks(text), 0.0
+    if found.splits_word(where):
+        penalty += BREAK_PENALTIES["inside a word"]
+    if any(display_width(text[a:b]) <= max_line_width for a, b, _ in found.spans_across(where)):
+        penalty += BREAK_PENALTIES["inside a span"]
+    if (
+        found.word_at(piece.text_end - 1) in BINDS_FORWARD
+        or found.word_at(nxt.text_start) in BINDS_BACKWARD
+    ):
+        penalty += BREAK_PENALTIES["particle at an edge"]
+    return cost, penalty, False
