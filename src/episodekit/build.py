@@ -371,19 +371,18 @@ def _build(
             timings={name: round(seconds, 3) for name, seconds in timings.items()},
             writer=account,
         )
+        voices = {name: p.settings_for(spoken.engine_id) for name, p in profiles.items()}
+        record = bundle.BuildRecord(  # what manifest.json records
+            script, timeline.placements, timeline.marks, report_audio, stats, spoken.engine_id,
+            voices,
+        )
         written = bundle.write_bundle(
             folder,
+            record,
             staging=scratch,
-            script=script,
             script_text=script_text,
-            placements=timeline.placements,
-            chapters=timeline.marks,
             srt=subtitles.to_srt(cues),
             vtt=subtitles.to_vtt(cues),
-            audio_report=report_audio,
-            stats=stats,
-            engine=spoken.engine_id,
-            voices={name: p.settings_for(spoken.engine_id) for name, p in profiles.items()},
             show=show.in_script(script.script),
             guest=guest_of(input_path, show),
         )

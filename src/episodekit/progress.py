@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-from types import TracebackType
 from typing import TextIO
 
 from rich.console import Console
@@ -21,7 +20,26 @@ from rich.progress import Progress as RichProgress
 PLAIN_STEPS = 10  # plain output prints about every tenth of the work
 
 
-class Progress:
+class _Display:
+    """What the displays share: where they print, whether they do, and the rich bar on a
+    terminal, stopped when the `with` block ends however it ends."""
+
+    def __init__(self, stream: TextIO | None, enabled: bool) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled
+        self._bar: RichProgress | None = None
+        self._task: TaskID | None = None
+
+    def _stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop()
+
+
+class Progress(_Display):
     """Segments done of `total`, `hits` of them already done from the cache.
 
     `enabled`: False prints nothing; True or None print, as a bar when `stream` is a terminal and
@@ -31,13 +49,10 @@ class Progress:
     def __init__(
         self, total: int, hits: int, *, enabled: bool | None = None, stream: TextIO | None = None
     ) -> None:
+        super().__init__(stream, enabled is not False and total > 0)
         self.total = total
         self.hits = hits
         self.done = hits
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled is not False and total > 0
-        self._bar: RichProgress | None = None
-        self._task: TaskID | None = None
         self._step = max(1, total // PLAIN_STEPS)
         self._last_line = hits
 
@@ -77,17 +92,8 @@ class Progress:
             flush=True,
         )
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
-
-class SecondsProgress:
+class SecondsProgress(_Display):
     """Seconds of an episode rendered of `total_s` (the video stage): a bar on a terminal,
     else a line such as "episode: video 40% (16:56 of 42:21)" about every tenth."""
 
@@ -95,12 +101,9 @@ class SecondsProgress:
         self, total_s: float, label: str, *, enabled: bool | None = None,
         stream: TextIO | None = None,
     ) -> None:
+        super().__init__(stream, enabled is not False and total_s > 0)
         self.total_s = total_s
         self.label = label
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled is not False and total_s > 0
-        self._bar: RichProgress | None = None
-        self._task: TaskID | None = None
         self._next_tenth = 1
 
     def __enter__(self) -> SecondsProgress:
@@ -134,32 +137,20 @@ class SecondsProgress:
             file=self.stream, flush=True,
         )
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
 
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}:{secs:02d}"
 
 
-class StepReport:
+class StepReport(_Display):
     """The stages after synthesis (music, subtitles, mixing, loudness, encoding and
     verification, tagging, bundle), so a 30-50 s encode of a long episode does not look like a
     hang: a spinner with the stage and its elapsed time on a terminal, one line per stage
     otherwise. `enabled` as for Progress."""
 
     def __init__(self, enabled: bool | None = None, stream: TextIO | None = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled is not False
-        self._bar: RichProgress | None = None
-        self._task: TaskID | None = None
+        super().__init__(stream, enabled is not False)
         self._quarter = 0
         self._stage = ""
 
@@ -196,12 +187,7 @@ class StepReport:
             print(f"episode: {self._stage} {round(fraction * 100)}%", file=self.stream, flush=True)
 
     def done(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
+        self._stop()
 
     def __enter__(self) -> StepReport:
         return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.done()

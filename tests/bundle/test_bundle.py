@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from episodekit import files
-from episodekit.bundle.manifest import make_manifest, write_bundle
+from episodekit.bundle.manifest import BuildRecord, make_manifest, write_bundle
 from episodekit.bundle.youtube import (
     description_text,
     format_chapters_txt,
@@ -168,9 +168,13 @@ STATS = BuildStats(synthesized=1, from_cache=1, wall_seconds=12.34567, engine="e
 VOICES = {"narrator": EDGE, "guest": GUEST}
 
 
+def record() -> BuildRecord:
+    return BuildRecord(script=script(), placements=PLACEMENTS, chapters=CHAPTERS,
+                       audio_report=REPORT, stats=STATS, engine="edge", voices=VOICES)
+
+
 def test_manifest_shape_and_values() -> None:
-    manifest = make_manifest(script=script(), placements=PLACEMENTS, chapters=CHAPTERS,
-                             audio_report=REPORT, stats=STATS, engine="edge", voices=VOICES)
+    manifest = make_manifest(record())
     assert manifest == {
         "title": "山姆·奧特曼談 AGI",
         "source": "https://www.youtube.com/watch?v=abc",
@@ -214,9 +218,9 @@ def test_manifest_records_the_language_models_tokens_per_chapter_and_in_total() 
         estimated_seconds=95.5,
     )
     llm_script = replace(script(), writer="llm", model="qwen2.5")
-    manifest = make_manifest(script=llm_script, placements=PLACEMENTS, chapters=CHAPTERS,
-                             audio_report=REPORT, stats=replace(STATS, writer=account),
-                             engine="edge", voices=VOICES)
+    manifest = make_manifest(
+        replace(record(), script=llm_script, stats=replace(STATS, writer=account))
+    )
     assert manifest["writer"] == {
         "writer": "llm",
         "model": "qwen2.5",
@@ -234,9 +238,8 @@ def test_manifest_records_the_language_models_tokens_per_chapter_and_in_total() 
 
 
 def bundle(folder: Path) -> dict[str, Path]:
-    return write_bundle(folder, script=script(), script_text="---\ntitle: x\n---\n## 開場\n",
-                        placements=PLACEMENTS, chapters=CHAPTERS, audio_report=REPORT,
-                        stats=STATS, engine="edge", voices=VOICES, srt="1\n", vtt="WEBVTT\n\n")
+    return write_bundle(folder, record(), script_text="---\ntitle: x\n---\n## 開場\n",
+                        srt="1\n", vtt="WEBVTT\n\n")
 
 
 def test_write_bundle_writes_every_file_inside_the_folder(tmp_path: Path) -> None:

@@ -3,10 +3,11 @@ cover and the show's artwork, upload.json, chapters.json, and the podcast feed o
 
 from episodekit.bundle.cover import ensure_artwork, write_cover
 from episodekit.bundle.feed import write_feed
-from episodekit.bundle.manifest import write_bundle
+from episodekit.bundle.manifest import BuildRecord, write_bundle
 from episodekit.bundle.youtube import youtube_chapters
 
 __all__ = [
+    "BuildRecord",
     "ensure_artwork",
     "write_bundle",
     "write_cover",

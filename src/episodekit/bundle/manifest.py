@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -76,17 +77,25 @@ def _writer_entry(script: Script, account: WriterReport | None) -> dict[str, Any
     return entry
 
 
-def make_manifest(
-    *,
-    script: Script,
-    placements: Sequence[Placement],
-    chapters: Sequence[ChapterMark],
-    audio_report: AudioReport,
-    stats: BuildStats,
-    engine: str,
-    voices: Mapping[str, VoiceSettings],
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class BuildRecord:
+    """What a build made and how: everything manifest.json records."""
+
+    script: Script
+    placements: Sequence[Placement]
+    chapters: Sequence[ChapterMark]
+    audio_report: AudioReport
+    stats: BuildStats
+    engine: str
+    voices: Mapping[str, VoiceSettings]
+
+
+def make_manifest(record: BuildRecord) -> dict[str, Any]:
     """The machine-readable record of the build (the shape the checker reads)."""
+    script, stats, audio_report = record.script, record.stats, record.audio_report
+    placements, chapters, voices, engine = (
+        record.placements, record.chapters, record.voices, record.engine
+    )
     return {
         "title": script.title,
         "source": script.source,
@@ -158,15 +167,9 @@ def manifest_json(manifest: Mapping[str, Any]) -> str:
 
 def write_bundle(
     folder: Path,
+    record: BuildRecord,
     *,
-    script: Script,
     script_text: str,
-    placements: Sequence[Placement],
-    chapters: Sequence[ChapterMark],
-    audio_report: AudioReport,
-    stats: BuildStats,
-    engine: str,
-    voices: Mapping[str, VoiceSettings],
     srt: str | None = None,
     vtt: str | None = None,
     show: Show | None = None,
@@ -182,19 +185,16 @@ def write_bundle(
     if staging is None:
         with files.scratch_folder(folder) as scratch:
             return write_bundle(
-                folder, script=script, script_text=script_text, placements=placements,
-                chapters=chapters, audio_report=audio_report, stats=stats, engine=engine,
-                voices=voices, srt=srt, vtt=vtt, show=show, guest=guest, staging=scratch,
+                folder, record, script_text=script_text, srt=srt, vtt=vtt, show=show,
+                guest=guest, staging=scratch,
             )
+    script, chapters = record.script, record.chapters
     show = show or default_show()
     identity = episode_identity(folder, show)
     # YouTube form or nothing: a list YouTube would refuse (fewer than 3 chapters of 10 s) is
     # no use pasted into the upload form, and the ID3 chapters and manifest keep them all.
     chapter_lines = youtube_chapters(chapters)
-    manifest = make_manifest(
-        script=script, placements=placements, chapters=chapters, audio_report=audio_report,
-        stats=stats, engine=engine, voices=voices,
-    )
+    manifest = make_manifest(record)
     language = show.language_for(script.script)
     manifest.update(identity)
     manifest.update(
