@@ -9,8 +9,9 @@ import pytest
 from mutagen.id3 import ID3, CTOCFlags
 
 from episodekit.audio import ffmpeg
-from episodekit.audio.id3 import read_chapters, read_cover, read_tags, read_toc, write_tags
+from episodekit.audio.id3 import write_tags
 from episodekit.model import ChapterMark, Tags
+from tests.audio.id3_read import read_chapters, read_cover, read_tags, read_toc
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from episodekit.audio import ffmpeg
-from episodekit.audio.id3 import read_chapters
 from episodekit.audio.mix import join_pcm, render_episode
 from episodekit.audio.music import load_music
 from episodekit.audio.timeline import chapter_marks, episode_length_ms, plan_timeline
@@ -27,6 +26,7 @@ from episodekit.model import (
     Tags,
     VoiceSettings,
 )
+from tests.audio.id3_read import read_chapters
 
 RATE = 24_000
 VOICE = VoiceSettings(engine="offline", voice="cmn")
