@@ -6,14 +6,15 @@ bundle) and decides which script a build uses. Every stage lives in its own pack
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from episodekit import audio, bundle, files, narrate, speech, subtitles
-from episodekit.errors import BuildInterrupted, EpisodeError, InputError, Terminated
+from episodekit.errors import BuildInterrupted, Terminated
 from episodekit.files import GENERATED_MARK, script_was_edited, text_sha256
 from episodekit.files import bundle_folder as output_folder
 from episodekit.ingest import check_summary, parse_text, read_text
@@ -27,7 +28,7 @@ from episodekit.model import (
     Placement,
     Script,
     Tags,
-    Writer,
+    WriterOptions,
     WriterReport,
 )
 from episodekit.progress import StepReport
@@ -42,42 +43,6 @@ from episodekit.speech import (
 )
 
 Report = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class WriterOptions:
-    """Who writes the narration of a summary: the templates, or a language model (`--writer
-    llm`) with its model, a source transcript, a target length and strictness."""
-
-    writer: Writer = "template"
-    model: str | None = None
-    source: Path | None = None
-    minutes: float | None = None
-    strict: bool = False
-    jobs: int | None = None  # requests in flight at once (default 4)
-    cache_dir: Path | None = None
-    ask_again: bool = False  # --regenerate-script: do not reuse cached answers
-
-
-def writer_options(
-    writer: str, model: str | None, source: Path | None, minutes: float | None, strict: bool,
-    jobs: int | None,
-) -> WriterOptions:
-    """The writer's options as the command line gives them, checked (one line when wrong)."""
-    if writer not in ("template", "llm"):
-        raise EpisodeError(f"--writer {writer!r}: choose template or llm")
-    if minutes is not None and not 0 < minutes <= 600:
-        raise EpisodeError(f"--minutes {minutes:g}: give a length between 0 and 600 minutes")
-    if source is not None and not source.is_file():
-        raise InputError(source, "no such source file")
-    return WriterOptions(
-        writer=writer,  # type: ignore[arg-type]  # checked above
-        model=model,
-        source=source,
-        minutes=minutes,
-        strict=strict,
-        jobs=jobs,
-    )
 
 
 @dataclass(frozen=True)
@@ -335,29 +300,33 @@ def build(
     return replace(result, notes=tuple(notes))
 
 
+@contextlib.contextmanager
+def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    """Add the seconds the `with` block took to `timings[step]` (the manifest's stage times)."""
+    tick = time.perf_counter()
+    yield
+    timings[step] = time.perf_counter() - tick
+
+
 def _build(
     input_path: Path, folder: Path, options: BuildOptions,
     helpers: tuple[SegmentCache, Show, Report], started: float,
 ) -> BuildResult:
     cache, show, note = helpers
     timings: dict[str, float] = {}
-    tick = time.perf_counter()
-    script, script_text, script_source, account = resolve_script(
-        input_path, folder, options, note, show
-    )
-    timings["script"] = time.perf_counter() - tick
-
-    tick = time.perf_counter()
-    profiles, spoken = _speak(script, script_source, options, note, cache)
-    timings["synthesis"] = time.perf_counter() - tick
+    with _timed(timings, "script"):
+        script, script_text, script_source, account = resolve_script(
+            input_path, folder, options, note, show
+        )
+    with _timed(timings, "synthesis"):
+        profiles, spoken = _speak(script, script_source, options, note, cache)
 
     with files.scratch_folder(folder) as scratch, StepReport(options.progress) as steps:
         steps.start("music" if options.music else "timeline")
         timeline = _lay_out(script, spoken, options, scratch)
-        tick = time.perf_counter()
-        steps.start("subtitles")
-        cues = _subtitle(timeline, options, show)
-        timings["subtitles"] = time.perf_counter() - tick
+        with _timed(timings, "subtitles"):
+            steps.start("subtitles")
+            cues = _subtitle(timeline, options, show)
 
         report_audio = _render(script, timeline, options, (folder, scratch, steps), show)
         timings.update(report_audio.seconds_by_step)

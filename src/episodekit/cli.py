@@ -114,7 +114,7 @@ def script(
     target = output or build.output_folder(input, is_script=False) / "script.md"
     if target.resolve() == input.resolve():
         raise InputError(input, "the script would overwrite its own input; pass -o FILE")
-    options = build.writer_options(writer, model, source, minutes, strict, jobs)
+    options = opts.writer_options(writer, model, source, minutes, strict, jobs)
     edited = build.script_was_edited(target) and not force
     # A model is paid by the token: refuse before asking it for a script that cannot be written.
     if edited and options.writer == "llm":
@@ -189,7 +189,7 @@ def build_command(
     verbose: opts.Verbose = False, quiet: opts.Quiet = False,
 ) -> None:
     """Build the episode: script, audio, subtitles and upload files in out/<stem>/."""
-    from episodekit.build import BuildOptions, build, writer_options
+    from episodekit.build import BuildOptions, build
     from episodekit.model import Music, Pauses
     from episodekit.video import render_for_show
 
@@ -211,7 +211,7 @@ def build_command(
         music=music,
         pauses=Pauses(*pause_ms),
         regenerate_script=regenerate_script,
-        writer=writer_options(writer, model, source, minutes, strict, jobs),
+        writer=opts.writer_options(writer, model, source, minutes, strict, jobs),
         progress=False if opts.quiet_mode() else None,
         force=force,
     )

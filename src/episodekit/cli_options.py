@@ -10,6 +10,9 @@ from typing import Annotated
 
 import typer
 
+from episodekit.errors import EpisodeError, InputError
+from episodekit.model import WriterOptions
+
 
 def _regular_file(value: Path | None) -> Path | None:
     if value is not None and not value.is_file():
@@ -126,3 +129,24 @@ SubtitlesOption = Annotated[str | None, typer.Option(
     help="Subtitle characters: keep, hans, hant (default: the show's, keep).",
 )]
 LinesOption = Annotated[int, typer.Option(min=1, max=2, help="Lines per subtitle cue: 1 or 2.")]
+
+
+def writer_options(
+    writer: str, model: str | None, source: Path | None, minutes: float | None, strict: bool,
+    jobs: int | None,
+) -> WriterOptions:
+    """The writer's options as the command line gives them, checked (one line when wrong)."""
+    if writer not in ("template", "llm"):
+        raise EpisodeError(f"--writer {writer!r}: choose template or llm")
+    if minutes is not None and not 0 < minutes <= 600:
+        raise EpisodeError(f"--minutes {minutes:g}: give a length between 0 and 600 minutes")
+    if source is not None and not source.is_file():
+        raise InputError(source, "no such source file")
+    return WriterOptions(
+        writer=writer,  # type: ignore[arg-type]  # checked above
+        model=model,
+        source=source,
+        minutes=minutes,
+        strict=strict,
+        jobs=jobs,
+    )

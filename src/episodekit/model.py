@@ -322,3 +322,18 @@ class Tags:
     copyright: str = ""  # TCOP: "2026 name" (ID3 wants the year first)
     url: str = ""  # WOAS: the page of the talk the episode retells
     artwork: Path | None = None  # APIC front cover: a JPEG of at most 3000 px
+
+
+@dataclass(frozen=True)
+class WriterOptions:
+    """Who writes the narration of a summary: the templates, or a language model (`--writer
+    llm`) with its model, a source transcript, a target length and strictness."""
+
+    writer: Writer = "template"
+    model: str | None = None
+    source: Path | None = None
+    minutes: float | None = None
+    strict: bool = False
+    jobs: int | None = None  # requests in flight at once (default 4)
+    cache_dir: Path | None = None
+    ask_again: bool = False  # --regenerate-script: do not reuse cached answers

@@ -79,14 +79,8 @@ def render_episode(
 
         clock = time.perf_counter()
         on_step("fitting loudness")
-        gain = loudness - measured if measured > SILENCE_LUFS else 0.0
         margin = 1.5  # sample-peak limiting plus MP3 overshoot: start 1.5 dB under the target
-        expected = measured + gain  # the PCM's loudness after gain and limiter
-        if gain:
-            gain, expected = _gain_through_limiter(
-                raw, loudness + MP3_LOSS_LU, gain, true_peak - margin
-            )
-            expected -= MP3_LOSS_LU
+        gain, expected = _fit_gain(raw, measured, loudness, true_peak - margin)
         steps["limiter_fit"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
@@ -98,10 +92,7 @@ def render_episode(
 
         clock = time.perf_counter()
         on_step("tagging")
-        write_tags(tmp, tags, chapters)
-        with tmp.open("rb+") as tagged:
-            os.fsync(tagged.fileno())
-        os.replace(tmp, out_mp3)
+        _tag_into_place(tmp, out_mp3, tags, chapters)
         steps["tag"] = time.perf_counter() - clock
     finally:
         tmp.unlink(missing_ok=True)
@@ -115,6 +106,26 @@ def render_episode(
         attempts=attempts,
         seconds_by_step=steps,
     )
+
+
+def _fit_gain(raw: Path, measured: float, loudness: float, ceiling: float) -> tuple[float, float]:
+    """The gain that brings the PCM at `raw` (measured at `measured` LUFS) to `loudness` through
+    the limiter at `ceiling` dBFS, and the loudness the MP3 is then expected at."""
+    gain = loudness - measured if measured > SILENCE_LUFS else 0.0
+    if not gain:
+        return 0.0, measured
+    gain, expected = _gain_through_limiter(raw, loudness + MP3_LOSS_LU, gain, ceiling)
+    return gain, expected - MP3_LOSS_LU
+
+
+def _tag_into_place(
+    tmp: Path, out_mp3: Path, tags: Tags, chapters: Sequence[ChapterMark]
+) -> None:
+    """Tag the encoded MP3 and rename it over `out_mp3`: never an untagged file under the name."""
+    write_tags(tmp, tags, chapters)
+    with tmp.open("rb+") as tagged:
+        os.fsync(tagged.fileno())
+    os.replace(tmp, out_mp3)
 
 
 def _join_and_measure(

@@ -215,16 +215,7 @@ async def synthesize_async(
         )
     limit = _clamp_jobs(chosen, jobs, on_warning)
 
-    done: dict[int, Segment] = {}
-    misses: list[SegmentPlan] = []
-    for plan in plans:
-        entry = cache.lookup(plan.key)
-        if entry is None:
-            misses.append(plan)
-        else:
-            done[plan.index] = to_segment(
-                plan, entry.wav, entry.duration_ms, entry.words, from_cache=True
-            )
+    done, misses = _from_cache(plans, cache)
     hits = len(done)
     if cache.discarded:
         count = len(cache.discarded)
@@ -237,6 +228,23 @@ async def synthesize_async(
         await _run(chosen, misses, cache, done, bar, limit, retries, backoff_base)
     segments = tuple(done[plan.index] for plan in plans)
     return SpeechResult(segments, chosen.id, len(misses), hits)
+
+
+def _from_cache(
+    plans: list[SegmentPlan], cache: SegmentCache
+) -> tuple[dict[int, Segment], list[SegmentPlan]]:
+    """The segments the cache already holds, by index, and the plans still to synthesize."""
+    done: dict[int, Segment] = {}
+    misses: list[SegmentPlan] = []
+    for plan in plans:
+        entry = cache.lookup(plan.key)
+        if entry is None:
+            misses.append(plan)
+        else:
+            done[plan.index] = to_segment(
+                plan, entry.wav, entry.duration_ms, entry.words, from_cache=True
+            )
+    return done, misses
 
 
 async def _run(

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from episodekit.build import WriterOptions, generate_script
+from episodekit.build import generate_script
 from episodekit.cli import main
 from episodekit.errors import WriterServiceError
+from episodekit.model import WriterOptions
 from episodekit.narrate.llm import settings_from
 from tests.llm_server import LlmTestServer
 from tests.narrate.llm.conftest import REQUESTS

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from episodekit.build import WriterOptions, generate_script
+from episodekit.build import generate_script
 from episodekit.errors import InputError
 from episodekit.ingest import read_text
+from episodekit.model import WriterOptions
 from episodekit.narrate.llm.source import estimate_tokens, read_source, relevant
 from tests.llm_server import LlmTestServer
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from episodekit import chinese
-from episodekit.build import WriterOptions, generate_script
+from episodekit.build import generate_script
 from episodekit.errors import WriterCheckError
-from episodekit.model import Script
+from episodekit.model import Script, WriterOptions
 from episodekit.narrate import estimate_seconds, parse_script, render_script
 from tests.conftest import ROOT
 from tests.llm_server import LlmTestServer, Messages, retell
