@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from episodekit import resources
 from episodekit.show import ShowError, default_show, find_show_file, load_show, parse_show
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +110,11 @@ def test_toml_that_does_not_parse_and_a_file_that_is_not_utf8(tmp_path: Path) ->
 
 
 def test_the_current_folders_show_wins(tmp_path: Path) -> None:
-    assert find_show_file(cwd=tmp_path) == ROOT / "show.toml"  # no show.toml there: the default
+    # No show.toml there: the shipped default (the wheel's copy of the project's show.toml when
+    # installed, the project's own file in an editable install).
+    shipped = find_show_file(cwd=tmp_path)
+    assert shipped == resources.default_file("show.toml")
+    assert shipped.read_bytes() == (ROOT / "show.toml").read_bytes()
     (tmp_path / "show.toml").write_text(MINIMAL, encoding="utf-8")
     assert find_show_file(cwd=tmp_path) == tmp_path / "show.toml"
     assert find_show_file(Path("other.toml"), cwd=tmp_path) == Path("other.toml")
