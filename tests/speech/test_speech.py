@@ -23,8 +23,15 @@ from episodekit.speech.engines import (
     TransientEngineError,
     edge,
 )
-from episodekit.speech.plan import _Fits, plan_segments, request_bytes, split_text
+from episodekit.speech.plan import (
+    MAX_UNPUNCTUATED,
+    _Fits,
+    plan_segments,
+    request_bytes,
+    split_text,
+)
 from episodekit.speech.voices import load_profiles
+from episodekit.words import marks
 from tests.conftest import ROOT
 from tests.edge_server import EdgeTestServer
 from tests.fakes import FakeEngine
@@ -102,6 +109,19 @@ def test_punctuation_only_paragraphs_are_skipped() -> None:
     script = make_script(["開始。", "……", "  "], ["。！", "結束。"])
     plans = plan_segments(script, PROFILES, "offline")
     assert [(p.text, p.pause_after) for p in plans] == [("開始。", "chapter"), ("結束。", "end")]
+
+
+def test_an_unpunctuated_run_is_cut_between_words() -> None:
+    # A paragraph with no punctuation at all (finding 13 of issue 15): pieces of at most
+    # MAX_UNPUNCTUATED characters, each cut where the word segmenter puts a word boundary.
+    run = "人工智慧的發展速度超出了所有人的預期而計算機科學家們正在重新思考開源模型的未來" * 6
+    pieces = split_text(run, _Fits((), 1000))
+    assert "".join(pieces) == run and len(pieces) > 1
+    assert all(len(piece) <= MAX_UNPUNCTUATED for piece in pieces)
+    at = 0
+    for piece in pieces[:-1]:
+        at += len(piece)
+        assert not marks(run).splits_word(at), f"{run[at - 3:at]}|{run[at:at + 3]}"
 
 
 def test_long_paragraph_splits_at_sentence_ends() -> None:

@@ -21,6 +21,7 @@ from episodekit.speech.lexicon import Region, compose, respell
 from episodekit.speech.normalize import normalize
 from episodekit.speech.voices import VoiceProfile
 from episodekit.text import SENTENCE_CLOSERS, SENTENCE_ENDS
+from episodekit.words import marks
 
 MAX_SEGMENT_BYTES = 1000
 
@@ -74,7 +75,9 @@ def _cut(text: str, pattern: re.Pattern[str]) -> list[str]:
 
 
 def _hard_split(text: str, fits: _Fits) -> list[str]:
-    """Cut `text` into the longest pieces that fit, avoiding cuts inside a Latin word."""
+    """Cut `text` into the longest pieces that fit, at a word boundary (the segmenter's words,
+    so a long unpunctuated run is not cut inside 計算機 or a Latin word): both the voice and the
+    subtitles pause there."""
     pieces: list[str] = []
     while text:
         # Binary search for the longest prefix that fits (respelled size grows with length).
@@ -88,15 +91,20 @@ def _hard_split(text: str, fits: _Fits) -> list[str]:
         end = low
         cut = end
         if end < len(text):
-            while cut > 1 and text[cut - 1].isascii() and text[cut - 1].isalnum() and (
-                text[cut].isascii() and text[cut].isalnum()
-            ):
+            words = marks(text)
+            while cut > 1 and (words.splits_word(cut) or _inside_latin(text, cut)):
                 cut -= 1
             if cut <= 1:
-                cut = end  # one Latin word longer than the cap: cut it anyway
+                cut = end  # one word longer than the cap: cut it anyway
         pieces.append(text[:cut])
         text = text[cut:]
     return pieces
+
+
+def _inside_latin(text: str, cut: int) -> bool:
+    return text[cut - 1].isascii() and text[cut - 1].isalnum() and (
+        text[cut].isascii() and text[cut].isalnum()
+    )
 
 
 class _Fits:
