@@ -35,6 +35,16 @@ def test_tags_are_the_show_the_guest_then_names_by_weight() -> None:
     assert tags == episode_tags(SCRIPT, "最佳拍檔", guest="Sam Altman")  # deterministic
 
 
+def test_a_full_name_is_one_tag() -> None:
+    # Seed 003's host: "Logan" and "Bartlett" as two tags say nothing; the name says who.
+    script = replace(SCRIPT, chapters=(
+        Chapter("開場", (Paragraph("主持人 Logan Bartlett 問 Sam Altman：OpenAI 下一步？"),)),
+    ))
+    tags = episode_tags(script, "最佳拍檔", guest="Sam Altman")
+    assert "Logan Bartlett" in tags
+    assert "Logan" not in tags and "Bartlett" not in tags
+
+
 def test_youtube_tags_stop_at_500_characters() -> None:
     many = [f"Tag{n:03d} name" for n in range(100)]  # 11 characters, 2 quotes, 1 comma: 14
     kept = youtube_tags(many)

@@ -33,9 +33,14 @@ _NOT_TAGS = frozenset(
 )
 
 
+# A person's name in Latin script is one tag ("Logan Bartlett"), not one per word.
+_FULL_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ ·][A-Z][a-z]+)+(?![A-Za-z])")
+
+
 def _names(text: str) -> list[str]:
-    return [
-        word for word in _NAME.findall(text)
+    full = _FULL_NAME.findall(text)
+    return full + [
+        word for word in _NAME.findall(_FULL_NAME.sub(" ", text))
         if any(c.isupper() or c.isdigit() for c in word) and word not in _NOT_TAGS
     ]
 
