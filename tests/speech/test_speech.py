@@ -18,6 +18,7 @@ from episodekit.progress import Progress
 from episodekit.speech import synthesis
 from episodekit.speech.cache import SegmentCache
 from episodekit.speech.engines import (
+    ENGINES,
     EngineUnavailable,
     PermanentEngineError,
     TransientEngineError,
@@ -64,9 +65,14 @@ SCRIPT = make_script(
 
 @pytest.fixture
 def engines(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeEngine]:
-    """Fake edge and offline engines that synthesis.get_engine hands out."""
+    """Fake edge and offline engines, registered in the engine table in place of the real ones
+    (their cache revisions and voice listings stay the table's)."""
     fakes = {"edge": FakeEngine(id="edge", default_jobs=8), "offline": FakeEngine()}
-    monkeypatch.setattr(synthesis, "get_engine", lambda engine_id: fakes[engine_id])
+    # `make` looks the fake up when called, so a test may swap in another one mid-way.
+    for engine_id in fakes:
+        monkeypatch.setitem(
+            ENGINES, engine_id, replace(ENGINES[engine_id], make=lambda e=engine_id: fakes[e])
+        )
     return fakes
 
 
