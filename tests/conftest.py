@@ -7,8 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from episodekit.cli import main
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run `episode ARGS` in-process, as the entry point does: (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+        raise SystemExit(0)
+    captured = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 1), captured.out, captured.err
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,6 @@ import json
 import re
 import threading
 import uuid
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from xml.sax.saxutils import unescape
@@ -36,8 +35,8 @@ from aiohttp import WSMsgType, web
 from episodekit.media import encode_mp3
 from episodekit.model import VoiceSettings
 from episodekit.speech.engines.offline import synthesize_sync
+from tests.loopback import HOST, LoopbackServer
 
-HOST = "127.0.0.1"  # loopback only: this server must never face a network
 CHUNK_BYTES = 4096
 TICKS_PER_MS = 10_000
 MP3_BYTES_PER_MS = 6  # 48 kbit/s
@@ -106,21 +105,17 @@ def _metadata(offset: int, duration: int, word: str) -> str:
     )
 
 
-class EdgeTestServer:
+class EdgeTestServer(LoopbackServer):
     """The server, running its own event loop in a background thread."""
 
+    thread_name = "edge-test-server"
+
     def __init__(self, port: int = 0, delay_ms: int = 0, chunk_bytes: int = CHUNK_BYTES) -> None:
-        self.port = port
+        super().__init__(port, _check)
         self.delay_ms = delay_ms
         self.chunk_bytes = chunk_bytes
         self.requests: list[EdgeRequest] = []  # connections that got as far as sending SSML
         self.connections: list[str] = []  # the fault each handshake met, in order
-        self._faults: deque[str] = deque()
-        self._always = "ok"
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ control (any thread)
 
@@ -128,75 +123,10 @@ class EdgeTestServer:
     def url(self) -> str:
         return f"ws://{HOST}:{self.port}/edge/v1?TrustedClientToken=test"
 
-    def script_faults(self, faults: list[str]) -> None:
-        """The next requests take these behaviours in order; after them, `always` applies."""
-        for fault in faults:
-            _check(fault)
-        with self._lock:
-            self._faults.extend(faults)
-
-    def always(self, fault: str) -> None:
-        """The behaviour for every request once the scripted ones are used up."""
-        _check(fault)
-        with self._lock:
-            self._always = fault
-
-    def _next_fault(self) -> str:
-        with self._lock:
-            return self._faults.popleft() if self._faults else self._always
-
-    def start(self) -> EdgeTestServer:
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._open())
-            except BaseException as error:
-                failure.append(error)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._close())
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="edge-test-server", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            raise failure[0]
-        return self
-
-    def stop(self) -> None:
-        if self._loop is None or self._thread is None:
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop = self._thread = None
-
-    def __enter__(self) -> EdgeTestServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # ------------------------------------------------------------ serving (server thread)
 
-    async def _open(self) -> None:
-        app = web.Application()
+    def _add_routes(self, app: web.Application) -> None:
         app.router.add_route("GET", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, HOST, self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    async def _close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         fault = self._next_fault()
@@ -289,12 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     server.start()
     print(server.url, flush=True)
     print(f"EPISODEKIT_EDGE_URL='{server.url}' episode build ... --engine edge", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    server.serve_until_interrupted()
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import re
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -38,7 +37,8 @@ import opencc
 import pytest
 from aiohttp import web
 
-HOST = "127.0.0.1"  # loopback only: this server must never face a network
+from tests.loopback import HOST, LoopbackServer
+
 FAULT = re.compile(
     r"^(ok|refuse|malformed|http[1-5]\d\d|retry:\d+(\.\d+)?|retryms:\d+|slow:\d+)$"
 )
@@ -159,23 +159,19 @@ def count_tokens(text: str) -> int:
     return wide + (len(text) - wide + 3) // 4
 
 
-class LlmTestServer:
+class LlmTestServer(LoopbackServer):
     """The server, running its own event loop in a background thread."""
 
+    thread_name = "llm-test-server"
+
     def __init__(self, port: int = 0, responder: Responder = retell) -> None:
-        self.port = port
+        super().__init__(port, _check)
         self.responder = responder
         self.requests: list[LlmRequest] = []  # every request that reached the handler
-        self._faults: deque[str] = deque()
         self._replies: list[tuple[str, deque[str]]] = []  # (text the prompt holds, contents)
         self.in_flight = 0
         self.waits: list[float] = []  # the client's waits between attempts (see llm_server())
         self.most_in_flight = 0  # the most requests it was answering at once
-        self._always = "ok"
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ control (any thread)
 
@@ -183,27 +179,11 @@ class LlmTestServer:
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}/v1"
 
-    def script_faults(self, faults: list[str]) -> None:
-        """The next requests take these behaviours in order; after them, `always` applies."""
-        for fault in faults:
-            _check(fault)
-        with self._lock:
-            self._faults.extend(faults)
-
-    def always(self, fault: str) -> None:
-        _check(fault)
-        with self._lock:
-            self._always = fault
-
     def reply(self, *contents: str, to: str = "") -> None:
         """The next answered requests whose prompt (last user message) holds `to` get these
         contents, in order, instead of the responder's answer."""
         with self._lock:
             self._replies.append((to, deque(contents)))
-
-    def _next_fault(self) -> str:
-        with self._lock:
-            return self._faults.popleft() if self._faults else self._always
 
     def _scripted(self, prompt: str) -> str | None:
         with self._lock:
@@ -212,58 +192,10 @@ class LlmTestServer:
                     return contents.popleft()
         return None
 
-    def start(self) -> LlmTestServer:
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._open())
-            except BaseException as error:
-                failure.append(error)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._close())
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="llm-test-server", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            raise failure[0]
-        return self
-
-    def stop(self) -> None:
-        if self._loop is None or self._thread is None:
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop = self._thread = None
-
-    def __enter__(self) -> LlmTestServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # ------------------------------------------------------------ serving (server thread)
 
-    async def _open(self) -> None:
-        app = web.Application()
+    def _add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, HOST, self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    async def _close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
@@ -352,12 +284,7 @@ def main(argv: list[str] | None = None) -> None:
     print(server.base_url, flush=True)
     print(f"EPISODEKIT_LLM_BASE_URL={server.base_url} EPISODEKIT_LLM_MODEL=test "
           "episode build ... --writer llm", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    server.serve_until_interrupted()
 
 
 if __name__ == "__main__":

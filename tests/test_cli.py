@@ -9,17 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from episodekit.cli import main
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, run_cli
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 1), captured.out, captured.err
+    return run_cli(args, capsys)
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

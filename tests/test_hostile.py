@@ -20,9 +20,8 @@ from episodekit import build as build_module
 from episodekit import files
 from episodekit.check import check_bundle
 from episodekit.check.rules import FILES
-from episodekit.cli import main
 from episodekit.errors import os_error_line
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 
 HOSTILE = ROOT / "tests" / "data" / "hostile"
 SHORT = HOSTILE / "short.txt"
@@ -31,12 +30,7 @@ BUNDLE = tuple(sorted(FILES))  # every file of a bundle, as check knows them
 
 def episode(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run `episode ARGS` in-process: (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 1), captured.out, captured.err
+    return run_cli(args, capsys)
 
 
 def one_line(err: str) -> str:

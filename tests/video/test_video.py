@@ -21,7 +21,6 @@ import srt
 
 from episodekit.check import check_bundle
 from episodekit.check.video import probe_and_decode
-from episodekit.cli import main
 from episodekit.errors import InputError
 from episodekit.fonts import FontError
 from episodekit.media import ffmpeg_exe
@@ -35,6 +34,7 @@ from episodekit.video.picture import (
     frame_times,
 )
 from episodekit.video.style import StyleError
+from tests.conftest import run_cli
 
 SCRIPT = """---
 title: 影片測試：字幕與章節
@@ -60,12 +60,7 @@ CARD_BAND = (380, 700)  # rows of the chapter card
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 1), captured.out, captured.err
+    return run_cli(args, capsys)
 
 
 @pytest.fixture(scope="module")
