@@ -145,7 +145,8 @@ def test_the_channel_shape_greeting_hook_transitions_outro() -> None:
     assert "談話繼續說道：明白了。" in text
     assert "他回答：絕對是其中之一。" in text
     assert script.source == DOC.source and script.links == DOC.links
-    assert script.summary.startswith("Sam Altman最新訪談：OpenAI 的下一步？")
+    # The title already names Altman: the summary does not say "Sam Altman最新訪談：" before it.
+    assert script.summary.startswith("OpenAI 的下一步？Altman 解讀三大核心戰略。")
     assert script.title == DOC.title and script.voice == "narrator"
 
 
@@ -480,7 +481,10 @@ def test_an_interview_is_called_one_even_without_a_transcript(
     script = narrate(doc, TEMPLATES)
     opening = script.chapters[0].paragraphs[0].text
     assert f"Sam Altman的一次{word}引起了不少關注" in opening
-    assert script.summary.startswith(f"Sam Altman最新{word}：")
+    if "Altman" in title:  # a title naming the guest is not prefixed with the name again
+        assert script.summary.startswith(title)
+    else:
+        assert script.summary.startswith(f"Sam Altman最新{word}：")
 
 
 def test_an_unlabelled_line_after_the_guest_is_not_put_in_the_hosts_mouth() -> None:
@@ -523,3 +527,21 @@ def test_the_show_names_the_channel_and_host_in_the_episodes_script(script: str)
     text = render_script(narrated)
     for old in ("最佳拍檔", "最佳拍档", "大飛", "大飞"):
         assert old not in text
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("AI 的下一步：三大核心戰略", "Sam Altman最新談話：AI 的下一步：三大核心戰略。"),
+        # A title that already names the guest is not prefixed with the name again.
+        ("Altman 解讀三大核心戰略", "Altman 解讀三大核心戰略。"),
+        ("Sam Altman 專訪：三大核心戰略", "Sam Altman 專訪：三大核心戰略。"),
+    ],
+)
+def test_the_summary_names_the_guest_once(title: str, summary: str) -> None:
+    doc = Document(
+        title=title,
+        sections=(Section("戰略", (Prose("OpenAI 希望成為人們的個人 AI 訂閱服務。"),)),),
+        guest="Sam Altman",
+    )
+    assert narrate(doc, TEMPLATES).summary == summary + "大飛為大家簡單分享其中的要點。"
