@@ -6,32 +6,32 @@ wheel; in a source checkout installed in editable mode, the project's own top-le
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def default_dir(kind: str) -> Path:
-    """The shipped defaults for `kind` ("scripts" or "voices")."""
-    packaged = _PACKAGE / "defaults" / kind
-    if packaged.is_dir():
+def _shipped(name: str, exists: Callable[[Path], bool], what: str) -> Path:
+    """A shipped default: inside the wheel, or (editable install) at the checkout's top."""
+    packaged = _PACKAGE / "defaults" / name
+    if exists(packaged):
         return packaged
     # Editable install: src/episodekit/ -> project root.
-    checkout = _PACKAGE.parent.parent / kind
-    if checkout.is_dir():
+    checkout = _PACKAGE.parent.parent / name
+    if exists(checkout):
         return checkout
-    raise FileNotFoundError(f"episodekit's default {kind}/ folder is missing from {_PACKAGE}")
+    raise FileNotFoundError(f"episodekit's default {what} is missing from {_PACKAGE}")
+
+
+def default_dir(kind: str) -> Path:
+    """The shipped defaults for `kind` ("scripts" or "voices")."""
+    return _shipped(kind, Path.is_dir, f"{kind}/ folder")
 
 
 def default_file(name: str) -> Path:
-    """A shipped default file such as show.toml (in the wheel, or at the checkout's top)."""
-    packaged = _PACKAGE / "defaults" / name
-    if packaged.is_file():
-        return packaged
-    checkout = _PACKAGE.parent.parent / name
-    if checkout.is_file():
-        return checkout
-    raise FileNotFoundError(f"episodekit's default {name} is missing from {_PACKAGE}")
+    """A shipped default file such as show.toml."""
+    return _shipped(name, Path.is_file, name)
 
 
 def find_dir(kind: str, explicit: Path | None = None, cwd: Path | None = None) -> Path:

@@ -14,8 +14,6 @@ SENTENCE_CLOSERS = "」』”’）)"
 RGX_SENTENCE = re.compile(
     rf"[^{SENTENCE_ENDS}]*[{SENTENCE_ENDS}]+[{SENTENCE_CLOSERS}]*|[^{SENTENCE_ENDS}]+$"
 )
-# Where the voice stops as long as at a sentence end, though the sentence may go on.
-FULL_STOPS = SENTENCE_ENDS + "；;…"
 
 
 def is_wide(char: str) -> bool:
